@@ -1,0 +1,109 @@
+import { awscdk, javascript, typescript } from 'projen';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: '@asserts/cdk-ecs-sidecar',
+  description:
+    'AWS CDK construct that adds the Asserts metrics exporter sidecar to any ECS task definition: per-container CPU, memory and network metrics for Prometheus.',
+  keywords: ['cdk', 'aws-cdk', 'ecs', 'fargate', 'prometheus', 'remote-write', 'sidecar', 'metrics', 'asserts'],
+  author: 'Asserts Sidecar Maintainers',
+  authorAddress: 'maintainers@users.noreply.example',
+  repositoryUrl: 'https://github.com/asserts/asserts-sidecar.git',
+  license: 'Apache-2.0',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  minNodeVersion: '20.0.0',
+
+  cdkVersion: '2.180.0',
+  jsiiVersion: '~6.0.0',
+  devDeps: ['@types/node@^20'],
+
+  publishToPypi: {
+    distName: 'asserts-cdk-ecs-sidecar',
+    module: 'asserts_cdk_ecs_sidecar',
+  },
+  publishToMaven: {
+    javaPackage: 'io.asserts.cdk.ecssidecar',
+    mavenGroupId: 'io.asserts',
+    mavenArtifactId: 'cdk-ecs-sidecar',
+  },
+
+  gitignore: ['cdk.out/', '.venv/', 'target/'],
+});
+
+/**
+ * The exporter runtime: a separate Node.js program that runs as the sidecar container.
+ * It has its own package.json and lockfile because the image installs only its dependencies.
+ */
+const runtime = new typescript.TypeScriptProject({
+  parent: project,
+  outdir: 'runtime',
+  name: 'asserts-ecs-exporter',
+  description: 'Exporter that turns ECS task metadata stats into Prometheus metrics (scrape or remote write).',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  license: 'Apache-2.0',
+  sampleCode: false,
+  release: false,
+  github: false,
+  typescriptVersion: '~5.6.0',
+  deps: [
+    'prom-client@^15',
+    'undici@^6',
+    'protobufjs@^7',
+    'snappyjs@^0.7',
+    '@aws-sdk/client-ecs@^3',
+    '@aws-sdk/client-ec2@^3',
+    '@aws-sdk/credential-providers@^3',
+    '@smithy/signature-v4@^5',
+    '@smithy/protocol-http@^5',
+    '@aws-crypto/sha256-js@^5',
+  ],
+  devDeps: ['@types/node@^20', 'fast-check@^3', 'esbuild@^0.24'],
+  tsconfig: {
+    compilerOptions: {
+      rootDir: 'src',
+      outDir: 'lib',
+      lib: ['es2022'],
+      target: 'ES2022',
+    },
+    include: ['src/**/*.ts'],
+  },
+  jestOptions: {
+    jestConfig: {
+      testTimeout: 60_000,
+    },
+  },
+});
+runtime.gitignore.exclude('/bench/results/');
+
+const testRuntime = project.addTask('test:runtime', {
+  description: 'Build the exporter runtime and run its unit and integration tests (needs prometheus and moto on PATH)',
+  cwd: 'runtime',
+});
+testRuntime.exec('npx projen compile');
+testRuntime.exec('npx projen test');
+
+// The one command that runs every test; `.ci/run` installs the prerequisites and then runs exactly this.
+const testAll = project.addTask('test:all', {
+  description: 'Every test: construct (jsii build, API.md, jest), runtime, language bindings, template lint, benchmark smoke run',
+});
+testAll.spawn(project.buildTask);
+testAll.spawn(testRuntime);
+
+// The runtime is built into the sidecar image at deploy time, so its sources ship in the
+// package (and therefore in the Python wheel and Java jar); its dependencies and tests do not.
+for (const pattern of [
+  '/runtime/node_modules/',
+  '/runtime/lib/',
+  '/runtime/test/',
+  '/runtime/coverage/',
+  '/runtime/test-reports/',
+  '/runtime/bench/',
+  '/examples/',
+]) {
+  project.addPackageIgnore(pattern);
+}
+
+project.synth();
