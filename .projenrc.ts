@@ -60,7 +60,8 @@ const runtime = new typescript.TypeScriptProject({
     '@smithy/protocol-http@^5',
     '@aws-crypto/sha256-js@^5',
   ],
-  devDeps: ['@types/node@^20', 'fast-check@^3', 'esbuild@^0.24'],
+  // bcryptjs: the Active-mode tests hash the basic-auth password for Prometheus' --web.config.file.
+  devDeps: ['@types/node@^20', 'fast-check@^3', 'esbuild@^0.24', 'bcryptjs@^3'],
   tsconfig: {
     compilerOptions: {
       rootDir: 'src',
