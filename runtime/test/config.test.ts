@@ -1,0 +1,145 @@
+import { ConfigError, DEFAULT_MAX_PENDING_SAMPLES, parseConfig, parseDuration } from '../src/config';
+
+const BASE = { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/abc' };
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    parseConfig({ ...BASE, ...env });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration from the environment', () => {
+  test('defaults give Passive mode on port 8014 at the actuator path', () => {
+    const config = parseConfig(BASE);
+    expect(config).toEqual({
+      metadataUri: 'http://169.254.170.2/v4/abc',
+      httpListenPort: 8014,
+      metricsPath: '/container-stats/actuator/prometheus',
+      collectIntervalMs: 15_000,
+      httpAuth: undefined,
+      logLevel: 'info',
+      scrapeIntervalMs: 15_000,
+      remoteWrite: undefined,
+    });
+  });
+
+  test('the config object is frozen, nested objects too', () => {
+    const config = parseConfig({ ...BASE, httpAuth_username: 'u', httpAuth_password: 'p', remoteWrite_url: 'https://x/api/v1/write' });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.httpAuth)).toBe(true);
+    expect(Object.isFrozen(config.remoteWrite)).toBe(true);
+  });
+
+  test('missing metadata URI is an error that says ECS sets it', () => {
+    expect(() => parseConfig({})).toThrow(/ECS_CONTAINER_METADATA_URI_V4 is not set/);
+  });
+
+  test('port out of range names the variable and quotes the value', () => {
+    expect(errorOf({ httpListenPort: '70000' })).toBe('httpListenPort must be an integer between 1 and 65535, got "70000"');
+    expect(errorOf({ httpListenPort: '80a' })).toMatch(/^httpListenPort must be an integer/);
+    expect(errorOf({ httpListenPort: '0' })).toMatch(/^httpListenPort/);
+  });
+
+  test('durations accept Go style and plain seconds', () => {
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('15s')).toBe(15_000);
+    expect(parseDuration('1m')).toBe(60_000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('15')).toBe(15_000);
+    expect(parseDuration('0.5')).toBe(500);
+    expect(parseDuration('15 s')).toBeUndefined();
+    expect(parseDuration('abc')).toBeUndefined();
+    expect(parseConfig({ ...BASE, collectInterval: '5s', scrapeInterval: '30' }).collectIntervalMs).toBe(5000);
+    expect(parseConfig({ ...BASE, scrapeInterval: '30' }).scrapeIntervalMs).toBe(30_000);
+    expect(errorOf({ collectInterval: 'soon' })).toMatch(/^collectInterval must be a positive duration .* got "soon"$/);
+    expect(errorOf({ collectInterval: '0s' })).toMatch(/^collectInterval/);
+  });
+
+  test('metrics path must start with a slash', () => {
+    expect(parseConfig({ ...BASE, metricsPath: '/metrics' }).metricsPath).toBe('/metrics');
+    expect(errorOf({ metricsPath: 'metrics' })).toMatch(/^metricsPath must be a path starting with "\/"/);
+  });
+
+  test('http auth needs both user and password', () => {
+    expect(parseConfig({ ...BASE, httpAuth_username: 'a', httpAuth_password: 'b' }).httpAuth).toEqual({ username: 'a', password: 'b' });
+    expect(errorOf({ httpAuth_username: 'a' })).toMatch(/^httpAuth_password must be set together with httpAuth_username/);
+    expect(errorOf({ httpAuth_password: 'b' })).toMatch(/^httpAuth_username must be set together/);
+  });
+
+  test('log level is one of four, case-insensitive', () => {
+    expect(parseConfig({ ...BASE, logLevel: 'DEBUG' }).logLevel).toBe('debug');
+    expect(errorOf({ logLevel: 'verbose' })).toBe('logLevel must be one of debug|info|warn|error, got "verbose"');
+  });
+
+  test('remote write URL selects Active mode with vmagent defaults', () => {
+    const config = parseConfig({ ...BASE, remoteWrite_url: 'https://prom.example/api/v1/write', remoteWrite_basicAuth_username: 'tenant-a', remoteWrite_basicAuth_password: 's3cret' });
+    expect(config.remoteWrite).toEqual({
+      url: 'https://prom.example/api/v1/write',
+      basicAuthUsername: 'tenant-a',
+      basicAuthPassword: 's3cret',
+      bearerToken: undefined,
+      tlsInsecureSkipVerify: false,
+      tlsCAFile: undefined,
+      awsUseSigv4: false,
+      awsRegion: undefined,
+      flushIntervalMs: 1000,
+      maxPendingSamples: DEFAULT_MAX_PENDING_SAMPLES,
+    });
+  });
+
+  test('remote write URL must be http or https and parse', () => {
+    expect(errorOf({ remoteWrite_url: 'ftp://x/y' })).toBe('remoteWrite_url must use http:// or https://, got "ftp://x/y"');
+    expect(errorOf({ remoteWrite_url: 'not a url' })).toMatch(/^remoteWrite_url must be an absolute http/);
+  });
+
+  test('a URL with embedded credentials is redacted in the error', () => {
+    expect(errorOf({ remoteWrite_url: 'ftp://user:hunter2@x/y' })).not.toContain('hunter2');
+  });
+
+  test('password without user, bearer token with basic auth, and remote-write settings without a URL are errors', () => {
+    const url = { remoteWrite_url: 'http://127.0.0.1:9090/api/v1/write' };
+    expect(errorOf({ ...url, remoteWrite_basicAuth_password: 'p' })).toMatch(/^remoteWrite_basicAuth_password is set without remoteWrite_basicAuth_username/);
+    expect(errorOf({ ...url, remoteWrite_basicAuth_username: 'u', remoteWrite_basicAuth_password: 'p', remoteWrite_bearerToken: 't' })).toMatch(/^remoteWrite_bearerToken cannot be combined/);
+    expect(errorOf({ remoteWrite_basicAuth_username: 'u' })).toMatch(/^remoteWrite_basicAuth_username is set but remoteWrite_url is not/);
+    expect(errorOf({ ...url, remoteWrite_aws_useSigv4: 'true', remoteWrite_bearerToken: 't' })).toMatch(/^remoteWrite_aws_useSigv4=true cannot be combined/);
+  });
+
+  test('either TLS skip variable disables certificate checks; booleans are strict', () => {
+    const url = { remoteWrite_url: 'https://x/api/v1/write' };
+    expect(parseConfig({ ...BASE, ...url, SKIP_TLS_VERIFY: 'TRUE' }).remoteWrite?.tlsInsecureSkipVerify).toBe(true);
+    expect(parseConfig({ ...BASE, ...url, remoteWrite_tlsInsecureSkipVerify: 'true' }).remoteWrite?.tlsInsecureSkipVerify).toBe(true);
+    expect(parseConfig({ ...BASE, ...url, SKIP_TLS_VERIFY: 'false' }).remoteWrite?.tlsInsecureSkipVerify).toBe(false);
+    expect(errorOf({ ...url, SKIP_TLS_VERIFY: 'yes' })).toBe('SKIP_TLS_VERIFY must be true or false, got "yes"');
+    expect(errorOf({ ...url, remoteWrite_aws_useSigv4: '1' })).toBe('remoteWrite_aws_useSigv4 must be true or false, got "1"');
+  });
+
+  test('SigV4 region comes from remoteWrite_aws_region, else AWS_REGION, else is left to the task ARN', () => {
+    const url = { remoteWrite_url: 'https://aps-workspaces.eu-west-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write', remoteWrite_aws_useSigv4: 'true' };
+    expect(parseConfig({ ...BASE, ...url, remoteWrite_aws_region: 'eu-west-1', AWS_REGION: 'us-east-1' }).remoteWrite?.awsRegion).toBe('eu-west-1');
+    expect(parseConfig({ ...BASE, ...url, AWS_REGION: 'us-east-1' }).remoteWrite?.awsRegion).toBe('us-east-1');
+    expect(parseConfig({ ...BASE, ...url }).remoteWrite?.awsRegion).toBeUndefined();
+    expect(errorOf({ ...url, remoteWrite_aws_region: 'Ireland' })).toMatch(/^remoteWrite_aws_region must be an AWS region/);
+  });
+
+  test('flush interval and queue capacity are validated', () => {
+    const url = { remoteWrite_url: 'https://x/api/v1/write' };
+    const config = parseConfig({ ...BASE, ...url, remoteWrite_flushInterval: '250ms', remoteWrite_maxPendingSamples: '1000' });
+    expect(config.remoteWrite?.flushIntervalMs).toBe(250);
+    expect(config.remoteWrite?.maxPendingSamples).toBe(1000);
+    expect(errorOf({ ...url, remoteWrite_maxPendingSamples: '-5' })).toMatch(/^remoteWrite_maxPendingSamples must be a positive integer/);
+    expect(errorOf({ ...url, remoteWrite_flushInterval: 'fast' })).toMatch(/^remoteWrite_flushInterval must be a positive duration/);
+  });
+
+  test('empty variables count as unset', () => {
+    expect(parseConfig({ ...BASE, remoteWrite_url: '', httpListenPort: '' })).toMatchObject({ remoteWrite: undefined, httpListenPort: 8014 });
+  });
+
+  test('secrets never appear in an error message', () => {
+    const message = errorOf({ remoteWrite_url: 'https://x/w', remoteWrite_basicAuth_password: 'hunter2' });
+    expect(message).not.toContain('hunter2');
+  });
+});
