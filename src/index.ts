@@ -1,5 +1,4 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './asserts-sidecar';
+export * from './remote-write';
+export * from './sidecar-image';
+export * from './sidecar-mode';

@@ -1,0 +1,33 @@
+import { aws_ecs as ecs } from 'aws-cdk-lib';
+
+/**
+ * The sidecar's port mapping for each network mode.
+ *
+ * - awsvpc: the task has its own ENI, so the host port must equal the container port (ECS rule).
+ * - bridge: host port 0 lets Docker pick a free ephemeral port, so several tasks with the sidecar
+ *   fit on one instance; the central discovery reads the real host port from the task's network
+ *   bindings, and the docker label keeps naming the container port.
+ * - host: the container listens on the instance's own interface; container port = host port, so
+ *   ECS reserves that port and places at most one such task per instance.
+ */
+export function sidecarPortMapping(networkMode: ecs.NetworkMode, port: number): ecs.PortMapping {
+  switch (networkMode) {
+    case ecs.NetworkMode.AWS_VPC:
+    case ecs.NetworkMode.HOST:
+      return { containerPort: port, hostPort: port, protocol: ecs.Protocol.TCP };
+    case ecs.NetworkMode.BRIDGE:
+      return { containerPort: port, hostPort: 0, protocol: ecs.Protocol.TCP };
+    case ecs.NetworkMode.NONE:
+      throw new Error(
+        'The task definition uses network mode "none": the sidecar could neither reach the ECS metadata endpoint nor be scraped; use awsvpc, bridge or host',
+      );
+    case ecs.NetworkMode.NAT:
+      throw new Error(
+        'The task definition uses network mode "nat", which is for Windows containers; the sidecar supports Linux tasks only (awsvpc, bridge or host)',
+      );
+    default:
+      throw new Error(
+        `Unsupported network mode "${networkMode}" for the sidecar; use awsvpc, bridge or host`,
+      );
+  }
+}
