@@ -1,0 +1,45 @@
+/** Renders results as Markdown tables (the README shows the same text). */
+import { round } from './statistics.mjs';
+
+const cell = (value, digits = 2) => (value === undefined || value === null || Number.isNaN(value) ? '–' : String(round(value, digits)));
+
+export function renderMarkdown(results) {
+  const lines = [];
+  const m = results.machine;
+  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared, so CPU and latency figures carry that noise).`);
+  lines.push('');
+  lines.push('| mode | containers | samples per scrape | first scrape (ms) | CPU per collection (ms) | CPU per scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of results.scenarios) {
+    const rw = s.remoteWrite;
+    lines.push(`| ${s.mode} | ${s.containers} | ${s.expositionSamples} | ${cell(s.firstScrapeMs, 0)} | ${cell(s.cpuMsPerCollection)} | ${cell(s.cpuMsPerScrape)} | ${cell(s.idleCpuMsPerSecond)} | ${cell(s.steadyRssMiB, 1)} | ${cell(s.scrapeP50Ms)} / ${cell(s.scrapeP99Ms)} | ${cell(s.mixedScrapeP50Ms)} / ${cell(s.mixedScrapeP99Ms)} | ${rw ? cell(rw.samplesPerSecond, 0) : '–'} | ${rw ? cell(rw.bytesPerSample) : '–'} |`);
+  }
+  lines.push('');
+  const s = results.settings;
+  lines.push(`Scrapes at ${s.scrapeRatePerSecond}/s over one keep-alive connection (${s.measuredScrapes} measured after ${s.warmupScrapes} warm-up, collections paused; ${s.mixedScrapes} more while collecting every ${s.collectInterval}). CPU from /proc/<pid>/stat of the exporter process, idle CPU subtracted; remote-write figures at a collect and scrape interval of ${s.collectInterval} (bytes on the wire, snappy-compressed protobuf).`);
+  if (results.outage) {
+    const o = results.outage;
+    lines.push('');
+    lines.push('| full outage queue | value |');
+    lines.push('|---|---:|');
+    lines.push(`| containers, collect interval | ${o.containers}, ${o.collectInterval} |`);
+    lines.push(`| queue capacity (samples) | ${o.queueCapacity} |`);
+    lines.push(`| time to fill (s) | ${cell(o.fillSeconds, 1)} |`);
+    lines.push(`| RSS with the full queue (MiB) | ${cell(o.fullQueueRssMiB, 1)} |`);
+    lines.push(`| drain after recovery (samples/s) | ${cell(o.drainSamplesPerSecond, 0)} |`);
+    lines.push(`| bytes per sample while draining | ${cell(o.drainBytesPerSample)} |`);
+    lines.push(`| CPU per 1000 samples sent while draining (ms) | ${cell(o.drainCpuMsPerThousandSamples)} |`);
+  }
+  if (results.shippedSize) {
+    const z = results.shippedSize;
+    lines.push('');
+    lines.push(`Shipped size (${z.method}): ${cell(z.totalBytes / 1048576, 1)} MiB = dependencies ${cell(z.dependenciesBytes / 1048576, 1)} MiB (${z.dependencyFiles} files) + lib/ ${cell(z.libBytes / 1048576, 2)} MiB. Largest packages: ${z.largestPackages.slice(0, 5).map((p) => `${p.name} ${cell(p.bytes / 1048576, 1)} MiB`).join(', ')}.`);
+  }
+  lines.push('');
+  lines.push('| budget | limit | worst measured | where | verdict |');
+  lines.push('|---|---:|---:|---|---|');
+  for (const b of results.budgets) {
+    lines.push(`| ${b.description} | ${b.limit} ${b.unit} | ${b.worst ? `${cell(b.worst.value)} ${b.unit}` : '–'} | ${b.worst?.where ?? 'not run in this mode'} | ${b.verdict} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,226 @@
+/**
+ * The measurements. Each scenario starts the built exporter as a child process against the
+ * simulated task (in the fixture process) and reads the exporter's own CPU and memory counters.
+ *
+ * CPU cost is separated by running two exporter processes per scenario:
+ *  - "collections paused": collectInterval=1h, so after the start-up collection the only work is
+ *    serving scrapes; CPU per scrape = (CPU during N scrapes - idle CPU for as long) / N.
+ *  - "collections running": a short collectInterval and no scrapes; CPU per collection =
+ *    (CPU over the window - idle CPU for as long) / /task/stats requests the simulator served.
+ * Idle CPU (timers, GC with nothing to do) is measured in the first process with nothing happening.
+ */
+import { freePort, startExporter, waitForFirstScrape } from './exporter-process.mjs';
+import { readCpuMs, readMemoryMiB } from './proc-stats.mjs';
+import { scrapeAtFixedRate } from './scrape-driver.mjs';
+import { median, quantile } from './statistics.mjs';
+
+export const PAUSED_INTERVAL = '1h';
+const METRICS_PATH = '/container-stats/actuator/prometheus';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A scrape only counts as successful once the per-container series are there. */
+export function hasContainerMetrics(body) {
+  return /^container_cpu_usage_seconds_total\{/m.test(body);
+}
+
+/** Number of samples in an exposition body (lines that are not comments or blank). */
+export function countExpositionSamples(body) {
+  let count = 0;
+  for (const line of body.split('\n')) if (line !== '' && !line.startsWith('#')) count += 1;
+  return count;
+}
+
+/** Environment of one exporter process; Active mode when a remote-write URL is given. */
+export function exporterEnv({ metadataUri, port, collectInterval, remoteWriteUrl, extra = {} }) {
+  const env = {
+    ECS_CONTAINER_METADATA_URI_V4: metadataUri,
+    httpListenPort: String(port),
+    collectInterval,
+    ...extra,
+  };
+  if (remoteWriteUrl) {
+    env.remoteWrite_url = remoteWriteUrl;
+    env.scrapeInterval = collectInterval;
+  }
+  return env;
+}
+
+/** Starts one exporter and waits for its first successful scrape; returns it with its start-up time. */
+async function launch({ settings, fixtureInfo, collectInterval, active, extraEnv }) {
+  const port = await freePort();
+  const env = exporterEnv({
+    metadataUri: fixtureInfo.metadataUri,
+    port,
+    collectInterval,
+    remoteWriteUrl: active ? fixtureInfo.remoteWriteUrl : undefined,
+    extra: { ...settings.exporterEnv, ...extraEnv },
+  });
+  const exporter = startExporter({ mainJs: settings.mainJs, env, nodeArgs: settings.nodeArgs });
+  const origin = `http://127.0.0.1:${port}`;
+  try {
+    const firstScrapeMs = await waitForFirstScrape(exporter, {
+      url: `${origin}${METRICS_PATH}`,
+      isComplete: hasContainerMetrics,
+      timeoutMs: settings.firstScrapeTimeoutMs,
+    });
+    return { exporter, origin, firstScrapeMs };
+  } catch (error) {
+    await exporter.stop();
+    throw error;
+  }
+}
+
+function scrape(exporter, origin, count, settings) {
+  return scrapeAtFixedRate({
+    origin,
+    path: METRICS_PATH,
+    count,
+    ratePerSecond: settings.scrapeRatePerSecond,
+    assertAlive: (what) => exporter.assertAlive(what),
+  });
+}
+
+/** Collections paused: idle CPU, CPU per scrape, scrape latency without collections. */
+async function measureScrapes({ settings, fixtureInfo, active }) {
+  const { exporter, origin, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: PAUSED_INTERVAL, active });
+  try {
+    await scrape(exporter, origin, settings.warmupScrapes, settings);
+
+    const idleStartCpu = readCpuMs(exporter.pid);
+    const idleStartedAt = performance.now();
+    await sleep(settings.idleWindowMs);
+    exporter.assertAlive('the idle window');
+    const idleCpuMsPerSecond = ((readCpuMs(exporter.pid) - idleStartCpu) * 1000) / (performance.now() - idleStartedAt);
+
+    const cpuBefore = readCpuMs(exporter.pid);
+    const run = await scrape(exporter, origin, settings.measuredScrapes, settings);
+    const cpuDuringScrapes = readCpuMs(exporter.pid) - cpuBefore;
+    const cpuMsPerScrape = Math.max(0, cpuDuringScrapes - (idleCpuMsPerSecond * run.durationMs) / 1000) / settings.measuredScrapes;
+
+    return {
+      firstScrapeMs,
+      idleCpuMsPerSecond,
+      cpuMsPerScrape,
+      scrapeP50Ms: quantile(run.latenciesMs, 0.5),
+      scrapeP99Ms: quantile(run.latenciesMs, 0.99),
+      scrapeMaxMs: Math.max(...run.latenciesMs),
+      lateScrapeStarts: run.lateStarts,
+      expositionBytes: run.lastBodyBytes,
+      expositionSamples: countExpositionSamples(run.lastBodyText),
+      rssMiB: readMemoryMiB(exporter.pid).rssMiB,
+    };
+  } finally {
+    await exporter.stop();
+  }
+}
+
+/** Collections running: CPU per collection, remote-write throughput, latency with collections, RSS. */
+async function measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond }) {
+  const { exporter, origin, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
+  const rssSamples = [];
+  const sampleRss = () => rssSamples.push(readMemoryMiB(exporter.pid).rssMiB);
+  try {
+    await sleep(settings.collectWarmupMs);
+    exporter.assertAlive('the collection warm-up');
+
+    const before = await fixture.counters();
+    const cpuBefore = readCpuMs(exporter.pid);
+    const startedAt = performance.now();
+    while (performance.now() - startedAt < settings.collectWindowMs) {
+      await sleep(Math.min(250, settings.collectWindowMs));
+      sampleRss();
+    }
+    const cpuDelta = readCpuMs(exporter.pid) - cpuBefore;
+    const windowMs = performance.now() - startedAt;
+    const after = await fixture.counters();
+    exporter.assertAlive('the collection window');
+
+    const collections = after.statsRequests - before.statsRequests;
+    if (collections < 1) {
+      throw new Error(`the exporter read /task/stats ${collections} times in ${Math.round(windowMs)} ms with collectInterval=${settings.collectInterval}; last output:\n${exporter.logTail().join('\n')}`);
+    }
+    const cpuMsPerCollection = Math.max(0, cpuDelta - (idleCpuMsPerSecond * windowMs) / 1000) / collections;
+
+    let remoteWrite;
+    if (active) {
+      const samples = after.receiver.samples - before.receiver.samples;
+      const wireBytes = after.receiver.wireBytes - before.receiver.wireBytes;
+      if (samples < 1) {
+        throw new Error(`the remote-write receiver got no samples in ${Math.round(windowMs)} ms (${after.receiver.invalidRequests} invalid requests, last error: ${after.receiver.lastError ?? 'none'}); last output:\n${exporter.logTail().join('\n')}`);
+      }
+      remoteWrite = {
+        samplesPerSecond: (samples * 1000) / windowMs,
+        samplesPerCollection: samples / collections,
+        bytesPerSample: wireBytes / samples,
+        uncompressedBytesPerSample: (after.receiver.uncompressedBytes - before.receiver.uncompressedBytes) / samples,
+        requests: after.receiver.acceptedRequests - before.receiver.acceptedRequests,
+        invalidRequests: after.receiver.invalidRequests,
+        distinctSeries: after.receiver.distinctSeries,
+      };
+    }
+
+    // Scrapes while collections keep running: the latency a real scraper sees.
+    const mixed = await scrape(exporter, origin, settings.mixedScrapes, settings);
+    sampleRss();
+
+    return {
+      firstScrapeMs,
+      collections,
+      cpuMsPerCollection,
+      collectionsPerSecond: (collections * 1000) / windowMs,
+      mixedScrapeP50Ms: quantile(mixed.latenciesMs, 0.5),
+      mixedScrapeP99Ms: quantile(mixed.latenciesMs, 0.99),
+      steadyRssMiB: Math.max(...rssSamples),
+      peakRssMiB: readMemoryMiB(exporter.pid).peakRssMiB,
+      remoteWrite,
+    };
+  } finally {
+    await exporter.stop();
+  }
+}
+
+/** Extra cold starts, so the start-up figure is a median rather than one draw. */
+async function measureStartups({ settings, fixtureInfo, active, runs }) {
+  const times = [];
+  for (let i = 0; i < runs; i += 1) {
+    const { exporter, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
+    times.push(firstScrapeMs);
+    await exporter.stop();
+  }
+  return times;
+}
+
+/** One (mode, container count) scenario. */
+export async function runScenario({ mode, containers, settings, fixture, log }) {
+  const active = mode === 'active';
+  const fixtureInfo = await fixture.start(containers, settings.runtimeDir);
+  log(`${mode} ${containers} container(s): collections paused (scrape cost)`);
+  const scrapes = await measureScrapes({ settings, fixtureInfo, active });
+  log(`${mode} ${containers} container(s): collections every ${settings.collectInterval} (collection cost${active ? ', remote write' : ''})`);
+  const collections = await measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond });
+  const extraStarts = await measureStartups({ settings, fixtureInfo, active, runs: settings.extraStartups });
+  const startups = [scrapes.firstScrapeMs, collections.firstScrapeMs, ...extraStarts];
+  return {
+    mode,
+    containers,
+    firstScrapeMs: median(startups),
+    firstScrapeMaxMs: Math.max(...startups),
+    startupRuns: startups.length,
+    cpuMsPerScrape: scrapes.cpuMsPerScrape,
+    cpuMsPerCollection: collections.cpuMsPerCollection,
+    idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond,
+    steadyRssMiB: Math.max(scrapes.rssMiB, collections.steadyRssMiB),
+    peakRssMiB: collections.peakRssMiB,
+    scrapeP50Ms: scrapes.scrapeP50Ms,
+    scrapeP99Ms: scrapes.scrapeP99Ms,
+    scrapeMaxMs: scrapes.scrapeMaxMs,
+    mixedScrapeP50Ms: collections.mixedScrapeP50Ms,
+    mixedScrapeP99Ms: collections.mixedScrapeP99Ms,
+    expositionSamples: scrapes.expositionSamples,
+    expositionBytes: scrapes.expositionBytes,
+    collectionsMeasured: collections.collections,
+    remoteWrite: collections.remoteWrite,
+    simulatedTask: fixtureInfo.description,
+  };
+}

@@ -1,0 +1,77 @@
+// Unit tests of the benchmark's own measuring parts: run with `node --test bench/test/`.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { evaluateBudgets } from '../lib/budgets.mjs';
+import { readQueueState } from '../lib/outage.mjs';
+import { parseCpuMsFromStat, parseStatusFieldMiB, readCpuMs, readMemoryMiB } from '../lib/proc-stats.mjs';
+import { countExpositionSamples, hasContainerMetrics } from '../lib/scenarios.mjs';
+import { quantile } from '../lib/statistics.mjs';
+
+test('CPU time is read from utime+stime even when the command name has spaces and parentheses', () => {
+  // Fields after the comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+  const stat = '4242 (node (bench) x) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 11';
+  assert.equal(parseCpuMsFromStat(stat, 100), 3000);
+});
+
+test('an unparsable stat line is an error, not zero CPU', () => {
+  assert.throws(() => parseCpuMsFromStat('garbage', 100), /cannot parse utime\/stime/);
+});
+
+test('VmRSS in kB becomes MiB', () => {
+  assert.equal(parseStatusFieldMiB('Name:\tnode\nVmHWM:\t  4096 kB\nVmRSS:\t  2048 kB\n', 'VmRSS'), 2);
+  assert.throws(() => parseStatusFieldMiB('Name:\tnode\n', 'VmRSS'), /no VmRSS line/);
+});
+
+test('the bench can read its own process counters from /proc', () => {
+  let spin = 0;
+  const until = Date.now() + 60;
+  while (Date.now() < until) spin += 1;
+  assert.ok(spin > 0);
+  assert.ok(readCpuMs(process.pid) > 0);
+  const memory = readMemoryMiB(process.pid);
+  assert.ok(memory.rssMiB > 5 && memory.peakRssMiB >= memory.rssMiB);
+});
+
+test('quantiles use the nearest rank', () => {
+  const values = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(quantile(values, 0.5), 50);
+  assert.equal(quantile(values, 0.99), 99);
+  assert.equal(quantile([7], 0.99), 7);
+  assert.ok(Number.isNaN(quantile([], 0.5)));
+});
+
+test('a scrape counts as successful only with container series in it', () => {
+  assert.equal(hasContainerMetrics('# HELP x\nprocess_cpu_seconds_total 1\n'), false);
+  assert.equal(hasContainerMetrics('# TYPE container_cpu_usage_seconds_total counter\ncontainer_cpu_usage_seconds_total{container="app"} 1\n'), true);
+  assert.equal(countExpositionSamples('# HELP a\n# TYPE a gauge\na 1\na{x="y"} 2\n\n'), 2);
+});
+
+test('queue depth, capacity and drops are read from the exporter self-metrics', () => {
+  const body = [
+    '# TYPE ecs_exporter_remote_write_queue_samples gauge',
+    'ecs_exporter_remote_write_queue_samples 1200',
+    'ecs_exporter_remote_write_queue_capacity_samples 5000',
+    'ecs_exporter_remote_write_samples_dropped_total 3',
+    'container_cpu_usage_seconds_total{container="a"} 5',
+  ].join('\n');
+  assert.deepEqual(readQueueState(body, 'ecs_exporter_remote_write_'), { pending: 1200, capacity: 5000, dropped: 3, outOfOrder: undefined });
+});
+
+test('budgets: worst value decides, missing scenarios are n/a rather than a pass', () => {
+  const results = {
+    scenarios: [
+      { mode: 'passive', containers: 10, steadyRssMiB: 40, cpuMsPerScrape: 2.5, firstScrapeMs: 200, scrapeP99Ms: 1, mixedScrapeP99Ms: 1 },
+      { mode: 'passive', containers: 50, steadyRssMiB: 70, cpuMsPerScrape: 3, firstScrapeMs: 300, scrapeP99Ms: 4, mixedScrapeP99Ms: 6 },
+    ],
+    shippedSize: { method: 'test', totalBytes: 10 * 1024 * 1024 },
+  };
+  const byId = Object.fromEntries(evaluateBudgets(results).map((b) => [b.id, b]));
+  assert.equal(byId['passive-steady-rss'].verdict, 'MISS');
+  assert.equal(byId['passive-steady-rss'].worst.value, 70);
+  assert.equal(byId['p99-scrape-latency-50'].verdict, 'MISS');
+  assert.match(byId['p99-scrape-latency-50'].worst.where, /collections running/);
+  assert.equal(byId['cpu-per-scrape-10'].verdict, 'MISS');
+  assert.equal(byId['first-scrape'].verdict, 'PASS');
+  assert.equal(byId['shipped-size'].verdict, 'PASS');
+  assert.equal(byId['active-full-queue-rss'].verdict, 'n/a');
+});
