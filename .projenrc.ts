@@ -77,7 +77,24 @@ const runtime = new typescript.TypeScriptProject({
     },
   },
 });
-runtime.gitignore.exclude('/bench/results/');
+// Benchmark results: latest.{json,md} are committed (the README shows that table); smoke runs and
+// profiles are scratch.
+runtime.gitignore.exclude('/bench/results/smoke.*', '/bench/results/profiles/');
+
+// The runtime benchmark (runtime/bench): starts the built exporter as its own process against the
+// simulated task and measures CPU, RSS, scrape latency, remote-write throughput and shipped size.
+const benchTask = runtime.addTask('bench', {
+  description: 'Benchmark the built exporter (1/10/50 containers, Passive and Active); writes bench/results/latest.* and the README table',
+  receiveArgs: true,
+});
+benchTask.spawn(runtime.compileTask);
+benchTask.exec('node bench/run.mjs --update-readme', { receiveArgs: true });
+const benchSmokeTask = runtime.addTask('bench:smoke', {
+  description: 'Short benchmark run that proves the benchmark works (fails if it breaks, never on budgets)',
+});
+benchSmokeTask.spawn(runtime.compileTask);
+benchSmokeTask.exec('node --test bench/test/');
+benchSmokeTask.exec('node bench/run.mjs --smoke');
 
 const testRuntime = project.addTask('test:runtime', {
   description: 'Build the exporter runtime and run its unit and integration tests (needs prometheus and moto on PATH)',
@@ -92,6 +109,12 @@ const testAll = project.addTask('test:all', {
 });
 testAll.spawn(project.buildTask);
 testAll.spawn(testRuntime);
+const benchSmoke = project.addTask('bench:smoke', {
+  description: 'Short run of the runtime benchmark (proves it works; budgets are reported, not enforced)',
+  cwd: 'runtime',
+});
+benchSmoke.exec('npx projen bench:smoke');
+testAll.spawn(benchSmoke);
 
 // The runtime is built into the sidecar image at deploy time, so its sources ship in the
 // package (and therefore in the Python wheel and Java jar); its dependencies and tests do not.
