@@ -127,12 +127,22 @@ export class StrictReceiver {
   private readonly lastTimestamp = new Map<string, number>();
   private server?: http.Server;
 
+  private port = 0;
+
   get url(): string {
-    const { port } = this.server!.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/api/v1/write`;
+    return `http://127.0.0.1:${this.port}/api/v1/write`;
   }
 
-  async start(): Promise<void> {
+  /** Forgets everything received (the per-series order state too) and any script. */
+  reset(): void {
+    this.requests.length = 0;
+    this.series.clear();
+    this.script.length = 0;
+    this.lastTimestamp.clear();
+  }
+
+  /** Listens on a free port, or on `port` (to come back at the same address after `stop`). */
+  async start(port = 0): Promise<void> {
     this.server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -152,7 +162,8 @@ export class StrictReceiver {
         return error ? reply(400, error) : reply(204);
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
