@@ -1,0 +1,109 @@
+/**
+ * The fields of the ECS Task Metadata Endpoint v4 that the exporter reads. Only the fields we use
+ * are typed, all optional: the endpoint adds fields over time and omits others per launch type, and
+ * the transform must survive anything (it reads through `readers.ts`, never trusting these types).
+ */
+
+/** One entry of `/task` `Containers[].Networks[]`. */
+export interface ContainerNetworkMetadata {
+  readonly NetworkMode?: string;
+  readonly IPv4Addresses?: readonly string[];
+  readonly IPv4SubnetCIDRBlock?: string;
+  readonly MACAddress?: string;
+  readonly PrivateDNSName?: string;
+}
+
+/** One entry of `/task` `Containers[]`. */
+export interface ContainerMetadata {
+  readonly DockerId?: string;
+  readonly Name?: string;
+  readonly DockerName?: string;
+  readonly Image?: string;
+  readonly ImageID?: string;
+  readonly Labels?: Readonly<Record<string, string>>;
+  readonly DesiredStatus?: string;
+  readonly KnownStatus?: string;
+  readonly ExitCode?: number;
+  /** CPU in CPU units (1024 = 1 vCPU), Memory in MiB. */
+  readonly Limits?: { readonly CPU?: number; readonly Memory?: number };
+  readonly CreatedAt?: string;
+  readonly StartedAt?: string;
+  readonly FinishedAt?: string;
+  readonly RestartCount?: number;
+  readonly Type?: string;
+  readonly Networks?: readonly ContainerNetworkMetadata[];
+}
+
+/** `/task`. */
+export interface TaskMetadata {
+  /** ARN on Fargate, short name on EC2. */
+  readonly Cluster?: string;
+  readonly TaskARN?: string;
+  readonly Family?: string;
+  readonly Revision?: string;
+  readonly DesiredStatus?: string;
+  readonly KnownStatus?: string;
+  readonly AvailabilityZone?: string;
+  /** FARGATE, EC2, EXTERNAL, MANAGED_INSTANCES. */
+  readonly LaunchType?: string;
+  /** CPU in vCPUs, Memory in MiB; absent when the task definition sets no task-level size. */
+  readonly Limits?: { readonly CPU?: number; readonly Memory?: number };
+  readonly ServiceName?: string;
+  readonly VPCID?: string;
+  /** Fargate only, MiB. */
+  readonly EphemeralStorageMetrics?: { readonly Utilized?: number; readonly Reserved?: number };
+  readonly Containers?: readonly ContainerMetadata[];
+}
+
+export interface BlkioEntry {
+  readonly major?: number;
+  readonly minor?: number;
+  /** `Read`/`Write` on cgroup v1, `read`/`write` on cgroup v2. */
+  readonly op?: string;
+  readonly value?: number;
+}
+
+export interface NetworkStats {
+  readonly rx_bytes?: number;
+  readonly rx_packets?: number;
+  readonly rx_errors?: number;
+  readonly rx_dropped?: number;
+  readonly tx_bytes?: number;
+  readonly tx_packets?: number;
+  readonly tx_errors?: number;
+  readonly tx_dropped?: number;
+}
+
+/** A docker `StatsJSON` as served by `/task/stats` for one container. */
+export interface ContainerStats {
+  readonly read?: string;
+  readonly preread?: string;
+  readonly cpu_stats?: {
+    readonly cpu_usage?: {
+      readonly total_usage?: number;
+      readonly usage_in_usermode?: number;
+      readonly usage_in_kernelmode?: number;
+      readonly percpu_usage?: readonly number[];
+    };
+    readonly system_cpu_usage?: number;
+    readonly online_cpus?: number;
+  };
+  readonly memory_stats?: {
+    readonly usage?: number;
+    readonly max_usage?: number;
+    /** ~2^63 without a hard limit: never used for the limit. */
+    readonly limit?: number;
+    readonly stats?: Readonly<Record<string, number>>;
+  };
+  readonly networks?: Readonly<Record<string, NetworkStats>>;
+  readonly blkio_stats?: {
+    readonly io_service_bytes_recursive?: readonly BlkioEntry[] | null;
+    readonly io_serviced_recursive?: readonly BlkioEntry[] | null;
+  };
+  readonly pids_stats?: { readonly current?: number };
+}
+
+/**
+ * `/task/stats`: keyed by DockerId. A container that is not running is `null` (Fargate) or `{}` (EC2).
+ */
+export type TaskStats = Readonly<Record<string, ContainerStats | null>>;

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MetricFamily } from '../src/model';
+
+export interface RecordedShape {
+  /** Which ECS shape the recording is (launch type, network mode, cgroup version). */
+  readonly shape: string;
+  readonly task: unknown;
+  readonly stats: unknown;
+}
+
+export type ShapeName = 'fargate-awsvpc-cgroupv1' | 'ec2-bridge-cgroupv2' | 'ec2-host-cgroupv2';
+
+export function loadShape(name: ShapeName): RecordedShape {
+  return JSON.parse(readFileSync(join(__dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedShape;
+}
+
+/** The samples of one family as `{ "<label>=<value>,...": value }`, labels sorted, for exact assertions. */
+export function seriesOf(families: readonly MetricFamily[], name: string): Record<string, number> {
+  const family = families.find((f) => f.name === name);
+  const out: Record<string, number> = {};
+  for (const sample of family?.samples ?? []) {
+    const key = Object.keys(sample.labels).sort().map((k) => `${k}=${sample.labels[k]}`).join(',');
+    out[key] = sample.value;
+  }
+  return out;
+}
+
+/** Values of one family keyed by a single label (e.g. `container`). */
+export function valuesBy(families: readonly MetricFamily[], name: string, label: string): Record<string, number> {
+  const family = families.find((f) => f.name === name);
+  const out: Record<string, number> = {};
+  for (const sample of family?.samples ?? []) out[sample.labels[label] ?? '<none>'] = sample.value;
+  return out;
+}

@@ -1,0 +1,184 @@
+import { METRIC_CATALOG, allowedLabels } from '../src/metrics/catalog';
+import { clusterName, transformTaskStats } from '../src/metrics/transform';
+import { loadShape, seriesOf, valuesBy } from './fixtures';
+
+const MiB = 1024 * 1024;
+
+describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
+  const shape = loadShape('fargate-awsvpc-cgroupv1');
+  const { families, networkLayout, runningContainers, stoppedContainers } = transformTaskStats(shape.task, shape.stats);
+
+  test('the stopped container (stats null) is skipped without error', () => {
+    expect(runningContainers).toBe(2);
+    expect(stoppedContainers).toBe(1);
+    for (const family of families) {
+      for (const sample of family.samples) expect(sample.labels.container).not.toBe('db-migrate');
+    }
+  });
+
+  test('labels come from the metadata: cluster name from the ARN, task id from the task ARN', () => {
+    const cpu = families.find((f) => f.name === 'container_cpu_usage_seconds_total')!;
+    expect(cpu.samples[0].labels).toEqual({
+      container: 'app',
+      image: '111122223333.dkr.ecr.us-west-2.amazonaws.com/checkout:1.4.2',
+      cluster: 'prod-cluster',
+      task_id: '5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e',
+      ecs_taskdef_name: 'checkout',
+      ecs_taskdef_version: '7',
+      availability_zone: 'us-west-2a',
+      launch_type: 'FARGATE',
+    });
+  });
+
+  test('CPU counters are cumulative seconds with the stats read time as timestamp', () => {
+    expect(valuesBy(families, 'container_cpu_usage_seconds_total', 'container')).toEqual({ 'app': 12.3456789, 'asserts-sidecar': 2.5 });
+    expect(valuesBy(families, 'container_cpu_user_seconds_total', 'container')).toEqual({ 'app': 10.98, 'asserts-sidecar': 2 });
+    expect(valuesBy(families, 'container_cpu_system_seconds_total', 'container')).toEqual({ 'app': 1.23, 'asserts-sidecar': 0.5 });
+    const cpu = families.find((f) => f.name === 'container_cpu_usage_seconds_total')!;
+    expect(cpu.type).toBe('counter');
+    expect(cpu.samples[0].timestampMs).toBe(Date.parse('2024-05-02T10:05:00.123Z'));
+  });
+
+  test('cgroup v1 memory: working set = usage - total_inactive_file; rss and cache from total_*', () => {
+    expect(valuesBy(families, 'container_memory_usage_bytes', 'container')).toEqual({ 'app': 100 * MiB, 'asserts-sidecar': 50 * MiB });
+    expect(valuesBy(families, 'container_memory_working_set_bytes', 'container')).toEqual({ 'app': 80 * MiB, 'asserts-sidecar': 46 * MiB });
+    expect(valuesBy(families, 'container_memory_rss', 'container')).toEqual({ 'app': 60 * MiB, 'asserts-sidecar': 40 * MiB });
+    expect(valuesBy(families, 'container_memory_cache', 'container')).toEqual({ 'app': 30 * MiB, 'asserts-sidecar': 8 * MiB });
+    expect(valuesBy(families, 'container_memory_max_usage_bytes', 'container')).toEqual({ 'app': 150 * MiB, 'asserts-sidecar': 60 * MiB });
+  });
+
+  test('memory limit comes from the container metadata, not memory_stats.limit', () => {
+    expect(valuesBy(families, 'container_spec_memory_limit_bytes', 'container')).toEqual({ 'app': 512 * MiB, 'asserts-sidecar': 128 * MiB });
+    expect(valuesBy(families, 'container_spec_cpu_shares', 'container')).toEqual({ 'app': 256, 'asserts-sidecar': 64 });
+  });
+
+  test('awsvpc network counters are counted once per task, from the freshest read', () => {
+    expect(networkLayout).toBe('awsvpc');
+    const taskLabels = 'availability_zone=us-west-2a,cluster=prod-cluster,ecs_taskdef_name=checkout,ecs_taskdef_version=7,interface=eth1,launch_type=FARGATE,task_id=5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e';
+    expect(seriesOf(families, 'container_network_receive_bytes_total')).toEqual({ [taskLabels]: 5000100 });
+    expect(seriesOf(families, 'container_network_transmit_bytes_total')).toEqual({ [taskLabels]: 3000200 });
+    expect(seriesOf(families, 'container_network_receive_packets_total')).toEqual({ [taskLabels]: 4001 });
+    expect(seriesOf(families, 'container_network_transmit_packets_total')).toEqual({ [taskLabels]: 3502 });
+    expect(seriesOf(families, 'container_network_receive_errors_total')).toEqual({ [taskLabels]: 1 });
+    expect(seriesOf(families, 'container_network_transmit_errors_total')).toEqual({ [taskLabels]: 0 });
+    expect(seriesOf(families, 'container_network_receive_packets_dropped_total')).toEqual({ [taskLabels]: 2 });
+    expect(seriesOf(families, 'container_network_transmit_packets_dropped_total')).toEqual({ [taskLabels]: 3 });
+  });
+
+  test('cgroup v1 block I/O uses the capitalised Read/Write ops and ignores Sync/Async/Total', () => {
+    expect(seriesOf(families, 'container_fs_reads_bytes_total')).toEqual({
+      'availability_zone=us-west-2a,cluster=prod-cluster,container=app,device=259:0,ecs_taskdef_name=checkout,ecs_taskdef_version=7,image=111122223333.dkr.ecr.us-west-2.amazonaws.com/checkout:1.4.2,launch_type=FARGATE,task_id=5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e': 1048576,
+    });
+    expect(valuesBy(families, 'container_fs_writes_bytes_total', 'container')).toEqual({ app: 4096 });
+    expect(valuesBy(families, 'container_fs_reads_total', 'container')).toEqual({ app: 40 });
+    expect(valuesBy(families, 'container_fs_writes_total', 'container')).toEqual({ app: 2 });
+  });
+
+  test('task limits and Fargate ephemeral storage', () => {
+    expect(valuesBy(families, 'ecs_task_cpu_limit_vcpus', 'task_id')).toEqual({ '5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e': 0.5 });
+    expect(valuesBy(families, 'ecs_task_memory_limit_bytes', 'task_id')).toEqual({ '5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e': 1024 * MiB });
+    expect(valuesBy(families, 'ecs_task_ephemeral_storage_utilized_bytes', 'task_id')).toEqual({ '5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e': 261 * MiB });
+    expect(valuesBy(families, 'ecs_task_ephemeral_storage_reserved_bytes', 'task_id')).toEqual({ '5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e': 20496 * MiB });
+  });
+
+  test('start time from StartedAt; no restart series without RestartCount', () => {
+    expect(valuesBy(families, 'container_start_time_seconds', 'container')).toEqual({ 'app': Date.parse('2024-05-02T10:00:11Z') / 1000, 'asserts-sidecar': Date.parse('2024-05-02T10:00:11.5Z') / 1000 });
+    expect(seriesOf(families, 'ecs_container_restarts_total')).toEqual({});
+  });
+});
+
+describe('EC2, bridge, cgroup v2 (recorded shape)', () => {
+  const shape = loadShape('ec2-bridge-cgroupv2');
+  const { families, networkLayout, runningContainers, stoppedContainers } = transformTaskStats(shape.task, shape.stats);
+
+  test('the stopped container (stats {}) is skipped without error', () => {
+    expect(runningContainers).toBe(2);
+    expect(stoppedContainers).toBe(1);
+    expect(Object.keys(valuesBy(families, 'container_memory_usage_bytes', 'container'))).toEqual(['nginx', 'worker']);
+  });
+
+  test('cluster short name, no task-level limits', () => {
+    expect(families.find((f) => f.name === 'container_cpu_usage_seconds_total')!.samples[0].labels.cluster).toBe('default');
+    expect(seriesOf(families, 'ecs_task_memory_limit_bytes')).toEqual({});
+    expect(seriesOf(families, 'ecs_task_ephemeral_storage_utilized_bytes')).toEqual({});
+  });
+
+  test('cgroup v2 memory: working set = usage - inactive_file, floored at 0; rss = anon, cache = file; no max_usage', () => {
+    expect(valuesBy(families, 'container_memory_working_set_bytes', 'container')).toEqual({ nginx: 20 * MiB - 7 * MiB, worker: 0 });
+    expect(valuesBy(families, 'container_memory_rss', 'container')).toEqual({ nginx: 8 * MiB, worker: 2 * MiB });
+    expect(valuesBy(families, 'container_memory_cache', 'container')).toEqual({ nginx: 11 * MiB, worker: 1 * MiB });
+    expect(seriesOf(families, 'container_memory_max_usage_bytes')).toEqual({});
+  });
+
+  test('a container without a memory limit in metadata and no task limit has no limit series (never 2^63)', () => {
+    expect(valuesBy(families, 'container_spec_memory_limit_bytes', 'container')).toEqual({ nginx: 256 * MiB });
+  });
+
+  test('bridge network counters are per container', () => {
+    expect(networkLayout).toBe('bridge');
+    expect(valuesBy(families, 'container_network_receive_bytes_total', 'container')).toEqual({ nginx: 7000, worker: 100 });
+    expect(valuesBy(families, 'container_network_transmit_bytes_total', 'container')).toEqual({ nginx: 9000, worker: 200 });
+    expect(valuesBy(families, 'container_network_transmit_packets_total', 'container')).toEqual({ nginx: 90, worker: 2 });
+    expect(families.find((f) => f.name === 'container_network_receive_bytes_total')!.samples.every((s) => s.labels.interface === 'eth0')).toBe(true);
+  });
+
+  test('cgroup v2 block I/O uses lower-case ops, per device; io_serviced_recursive null gives no op counters', () => {
+    const reads = families.find((f) => f.name === 'container_fs_reads_bytes_total')!.samples.map((s) => [s.labels.container, s.labels.device, s.value]);
+    expect(reads).toEqual([['nginx', '259:0', 2097152], ['nginx', '259:1', 1024], ['worker', '259:0', 0]]);
+    expect(valuesBy(families, 'container_fs_writes_bytes_total', 'container')).toEqual({ nginx: 0, worker: 65536 });
+    expect(seriesOf(families, 'container_fs_reads_total')).toEqual({});
+  });
+
+  test('restart count is a counter per container', () => {
+    expect(valuesBy(families, 'ecs_container_restarts_total', 'container')).toEqual({ nginx: 2, worker: 0 });
+  });
+});
+
+describe('EC2, host networking (recorded shape)', () => {
+  const shape = loadShape('ec2-host-cgroupv2');
+  const { families, networkLayout } = transformTaskStats(shape.task, shape.stats);
+
+  test('host mode emits no network series', () => {
+    expect(networkLayout).toBe('host');
+    expect(families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
+  });
+
+  test('host mode still reports CPU and memory', () => {
+    expect(valuesBy(families, 'container_cpu_usage_seconds_total', 'container')).toEqual({ agent: 75 });
+    expect(valuesBy(families, 'container_memory_working_set_bytes', 'container')).toEqual({ agent: 60 * MiB });
+  });
+
+  test('host mode ignores network stats even if the endpoint returned some (they would be the instance counters)', () => {
+    const stats = JSON.parse(JSON.stringify(shape.stats));
+    const id = Object.keys(stats)[0];
+    stats[id].networks = { eth0: { rx_bytes: 1e12, tx_bytes: 1e12 } };
+    expect(transformTaskStats(shape.task, stats).families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
+  });
+});
+
+describe('catalog consistency', () => {
+  test('every emitted family is in the catalog with its type and help, and labels within the allowed set', () => {
+    for (const name of ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2'] as const) {
+      const shape = loadShape(name);
+      for (const family of transformTaskStats(shape.task, shape.stats).families) {
+        const entry = METRIC_CATALOG.find((e) => e.name === family.name);
+        expect(entry).toBeDefined();
+        expect(family.type).toBe(entry!.type);
+        expect(family.help).toBe(entry!.help);
+        for (const sample of family.samples) {
+          for (const label of Object.keys(sample.labels)) expect(allowedLabels(entry!)).toContain(label);
+        }
+      }
+    }
+  });
+
+  test('counter names end in _total and gauges do not', () => {
+    for (const entry of METRIC_CATALOG) expect(entry.name.endsWith('_total')).toBe(entry.type === 'counter');
+  });
+
+  test('cluster name is taken from an ARN and kept when short', () => {
+    expect(clusterName('arn:aws:ecs:us-east-1:123456789012:cluster/prod')).toBe('prod');
+    expect(clusterName('arn:aws-cn:ecs:cn-north-1:123456789012:cluster/a/b')).toBe('a/b');
+    expect(clusterName('prod')).toBe('prod');
+  });
+});
