@@ -116,6 +116,16 @@ const benchSmoke = project.addTask('bench:smoke', {
 benchSmoke.exec('npx projen bench:smoke');
 testAll.spawn(benchSmoke);
 
+// The example CDK app (examples/app.ts), synthesized from the TypeScript sources with ts-node: no AWS
+// account, no CDK CLI, no Docker (the sidecar image is an asset built at deploy time). Templates land
+// in examples/cdk.out/<StackName>.template.json, where the template lint reads them.
+const exampleTask = project.addTask('example', {
+  description: 'Synthesize the example CDK app (Fargate ARM64 Active, Fargate Passive, EC2 bridge) into examples/cdk.out/',
+});
+exampleTask.exec('ts-node --project examples/tsconfig.json examples/app.ts');
+project.eslint?.addLintPattern('examples');
+project.eslint?.addIgnorePattern('/examples/cdk.out/');
+
 // The runtime is built into the sidecar image at deploy time, so its sources ship in the
 // package (and therefore in the Python wheel and Java jar); its dependencies and tests do not.
 for (const pattern of [

@@ -1,0 +1,147 @@
+/**
+ * Example CDK app: three stacks that show the sidecar in the shapes users run.
+ *
+ * - `AssertsSidecarFargateActive`: Fargate on ARM64 (Graviton), Active mode remote-writing to an
+ *   Amazon Managed Service for Prometheus workspace with SigV4.
+ * - `AssertsSidecarFargatePassive`: Fargate, Passive mode, scraped by a central Prometheus with basic auth.
+ * - `AssertsSidecarEc2Bridge`: EC2 with bridge networking (dynamic host ports), Passive mode.
+ *
+ * Env-agnostic (no account or region) and synthesizable without Docker: the sidecar image is an
+ * asset built at deploy time. `npx projen example` writes the templates to `examples/cdk.out/`.
+ */
+import * as path from 'path';
+import {
+  App, Stack, StackProps, aws_aps as aps, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
+} from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { AssertsSidecar } from '../src';
+
+/** Where `npx projen example` writes the cloud assembly; other tooling lints the templates there. */
+export const EXAMPLE_OUTDIR = path.join(__dirname, 'cdk.out');
+
+/** Names of the example stacks (their templates are `<name>.template.json` in the outdir). */
+export const EXAMPLE_STACK_NAMES = ['AssertsSidecarFargateActive', 'AssertsSidecarFargatePassive', 'AssertsSidecarEc2Bridge'];
+
+const APP_IMAGE = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
+
+/** A VPC without NAT gateways: the example tasks run in public subnets with public IPs. */
+function exampleVpc(scope: Construct): ec2.Vpc {
+  return new ec2.Vpc(scope, 'Vpc', {
+    maxAzs: 2,
+    natGateways: 0,
+    subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC }],
+  });
+}
+
+/** Fargate ARM64 task in Active mode: remote write to AMP, signed with SigV4. */
+export function fargateActiveStack(scope: Construct, id: string, props?: StackProps): Stack {
+  const stack = new Stack(scope, id, props);
+  const workspace = new aps.CfnWorkspace(stack, 'Workspace', { alias: 'asserts-sidecar-example' });
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: exampleVpc(stack), containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', {
+    cpu: 256,
+    memoryLimitMiB: 512,
+    runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+  });
+  taskDefinition.addContainer('web', {
+    image: APP_IMAGE,
+    essential: true,
+    portMappings: [{ containerPort: 80 }],
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'web' }),
+  });
+
+  // The one line this library is about (the URL is a token here, so the workspace ARN is given).
+  new AssertsSidecar(taskDefinition, 'Metrics', {
+    remoteWrite: {
+      url: `${workspace.attrPrometheusEndpoint}api/v1/remote_write`,
+      sigV4: { workspaceArn: workspace.attrArn },
+    },
+  });
+
+  new ecs.FargateService(stack, 'Service', {
+    cluster,
+    taskDefinition,
+    desiredCount: 1,
+    assignPublicIp: true,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+  });
+  return stack;
+}
+
+/** Fargate X86_64 task in Passive mode; the metrics endpoint requires basic auth. */
+export function fargatePassiveStack(scope: Construct, id: string, props?: StackProps): Stack {
+  const stack = new Stack(scope, id, props);
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: exampleVpc(stack), containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  const scrapePassword = new secretsmanager.Secret(stack, 'ScrapePassword', {
+    description: 'Password the central Prometheus uses to scrape the sidecar',
+    generateSecretString: { excludePunctuation: true, passwordLength: 32 },
+  });
+
+  const taskDefinition = new ecs.FargateTaskDefinition(stack, 'Task', { cpu: 256, memoryLimitMiB: 512 });
+  taskDefinition.addContainer('web', {
+    image: APP_IMAGE,
+    essential: true,
+    portMappings: [{ containerPort: 80 }],
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'web' }),
+  });
+
+  new AssertsSidecar(taskDefinition, 'Metrics', {
+    httpAuthUsername: 'prometheus',
+    httpAuthPassword: ecs.Secret.fromSecretsManager(scrapePassword),
+  });
+
+  new ecs.FargateService(stack, 'Service', {
+    cluster,
+    taskDefinition,
+    desiredCount: 1,
+    assignPublicIp: true,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+  });
+  return stack;
+}
+
+/** EC2 task in bridge mode: the sidecar gets a dynamic host port, so tasks share instances safely. */
+export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps): Stack {
+  const stack = new Stack(scope, id, props);
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: exampleVpc(stack), containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  cluster.addCapacity('Capacity', {
+    instanceType: new ec2.InstanceType('t3.small'),
+    machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
+    minCapacity: 1,
+    maxCapacity: 2,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+    associatePublicIpAddress: true,
+  });
+
+  const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task', { networkMode: ecs.NetworkMode.BRIDGE });
+  taskDefinition.addContainer('web', {
+    image: APP_IMAGE,
+    essential: true,
+    memoryReservationMiB: 128,
+    portMappings: [{ containerPort: 80, hostPort: 0 }],
+    logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'web' }),
+  });
+
+  new AssertsSidecar(taskDefinition, 'Metrics');
+
+  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2 });
+  return stack;
+}
+
+/** The example app with all three stacks. */
+export function buildExampleApp(outdir: string = EXAMPLE_OUTDIR): App {
+  const app = new App({ outdir });
+  const [active, passive, bridge] = EXAMPLE_STACK_NAMES;
+  fargateActiveStack(app, active);
+  fargatePassiveStack(app, passive);
+  ec2BridgeStack(app, bridge);
+  return app;
+}
+
+if (require.main === module) {
+  const assembly = buildExampleApp().synth();
+  for (const stack of assembly.stacks) {
+    process.stdout.write(`synthesized ${path.relative(process.cwd(), path.join(assembly.directory, stack.templateFile))}\n`);
+  }
+}
