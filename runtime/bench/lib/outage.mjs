@@ -51,7 +51,7 @@ export async function runOutageScenario({ containers, settings, fixture, metricP
   const exporter = startExporter({
     mainJs: settings.mainJs,
     nodeArgs: settings.nodeArgs,
-    env: exporterEnv({ metadataUri: fixtureInfo.metadataUri, port, collectInterval: settings.outageCollectInterval, remoteWriteUrl: fixtureInfo.remoteWriteUrl, extra }),
+    env: exporterEnv({ metadataUri: fixtureInfo.metadataUri, port, collectInterval: settings.outageCollectInterval, remoteWriteUrl: fixtureInfo.remoteWriteUrl, awsEndpoint: fixtureInfo.awsEndpoint, extra }),
   });
   const origin = `http://127.0.0.1:${port}`;
   try {

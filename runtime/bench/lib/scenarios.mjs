@@ -32,7 +32,7 @@ export function countExpositionSamples(body) {
 }
 
 /** Environment of one exporter process; Active mode when a remote-write URL is given. */
-export function exporterEnv({ metadataUri, port, collectInterval, remoteWriteUrl, extra = {} }) {
+export function exporterEnv({ metadataUri, port, collectInterval, remoteWriteUrl, awsEndpoint, extra = {} }) {
   const env = {
     ECS_CONTAINER_METADATA_URI_V4: metadataUri,
     httpListenPort: String(port),
@@ -42,6 +42,11 @@ export function exporterEnv({ metadataUri, port, collectInterval, remoteWriteUrl
   if (remoteWriteUrl) {
     env.remoteWrite_url = remoteWriteUrl;
     env.scrapeInterval = collectInterval;
+    // The AWS SDK's own endpoint override and static credentials: the once-per-task API calls
+    // succeed against the fixture's stand-in, as they do for a task with the right IAM role.
+    env.AWS_ENDPOINT_URL = awsEndpoint;
+    env.AWS_ACCESS_KEY_ID = 'AKIABENCHMARK0000000';
+    env.AWS_SECRET_ACCESS_KEY = 'benchmark-only-not-a-secret';
   }
   return env;
 }
@@ -54,6 +59,7 @@ async function launch({ settings, fixtureInfo, collectInterval, active, extraEnv
     port,
     collectInterval,
     remoteWriteUrl: active ? fixtureInfo.remoteWriteUrl : undefined,
+    awsEndpoint: fixtureInfo.awsEndpoint,
     extra: { ...settings.exporterEnv, ...extraEnv },
   });
   const exporter = startExporter({ mainJs: settings.mainJs, env, nodeArgs: settings.nodeArgs });

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+/**
+ * Runtime benchmark: starts the BUILT exporter (lib/main.js) as its own process against the
+ * simulated ECS task with 1, 10 and 50 containers, in Passive and Active mode, and prints CPU per
+ * collection and per scrape, steady RSS, scrape latency, remote-write throughput, start-up time
+ * and shipped size, each judged against its budget.
+ *
+ *   node bench/run.mjs            full run, writes bench/results/latest.{json,md}
+ *   node bench/run.mjs --smoke    short run for CI (10 containers, small windows), writes
+ *                                 bench/results/smoke.{json,md}; fails only if the benchmark breaks
+ * Options: --containers 1,10,50  --modes passive,active  --no-outage  --update-readme
+ *          --node-arg=--cpu-prof (repeatable; passed to the exporter's node, e.g. to profile it)
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { evaluateBudgets } from './lib/budgets.mjs';
+import { startFixtureProcess } from './lib/fixture-client.mjs';
+import { runOutageScenario } from './lib/outage.mjs';
+import { renderMarkdown } from './lib/report.mjs';
+import { runScenario } from './lib/scenarios.mjs';
+import { measureShippedSize } from './lib/shipped-size.mjs';
+
+const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
+const RUNTIME_DIR = resolve(BENCH_DIR, '..');
+const README = resolve(RUNTIME_DIR, '..', 'README.md');
+const README_BEGIN = '<!-- bench:latest:begin (written by `npx projen bench`, do not edit) -->';
+const README_END = '<!-- bench:latest:end -->';
+
+const FULL = {
+  containers: [1, 10, 50],
+  scrapeRatePerSecond: 50,
+  warmupScrapes: 200,
+  measuredScrapes: 500,
+  idleWindowMs: 3_000,
+  collectInterval: '250ms',
+  collectWarmupMs: 2_000,
+  collectWindowMs: 5_000,
+  mixedScrapes: 250,
+  extraStartups: 1,
+  firstScrapeTimeoutMs: 15_000,
+  outageContainers: 50,
+  outageCollectInterval: '50ms',
+  outageQueueSamples: undefined, // the documented default capacity
+  outageFillTimeoutMs: 240_000,
+  outageHoldMs: 5_000,
+  outageDrainTimeoutMs: 180_000,
+  measureSizeByInstall: true,
+};
+
+/** Same code paths, small windows: proves the benchmark works, says nothing about budgets. */
+const SMOKE = {
+  ...FULL,
+  containers: [10],
+  warmupScrapes: 20,
+  measuredScrapes: 50,
+  idleWindowMs: 500,
+  collectWarmupMs: 600,
+  collectWindowMs: 1_000,
+  mixedScrapes: 25,
+  extraStartups: 0,
+  outageContainers: 10,
+  outageCollectInterval: '100ms',
+  outageQueueSamples: 5_000,
+  outageFillTimeoutMs: 30_000,
+  outageHoldMs: 1_000,
+  outageDrainTimeoutMs: 30_000,
+  measureSizeByInstall: false,
+};
+
+function machine() {
+  const cpuinfo = readFileSync('/proc/cpuinfo', 'utf8');
+  return {
+    nproc: os.availableParallelism(),
+    cpuModel: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1]?.trim() ?? 'unknown CPU',
+    memTotalGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    node: process.version,
+    kernel: os.release(),
+    loadAverageAtStart: os.loadavg().map((load) => Math.round(load * 100) / 100),
+  };
+}
+
+function log(message) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function updateReadme(markdown) {
+  const text = readFileSync(README, 'utf8');
+  const begin = text.indexOf(README_BEGIN);
+  const end = text.indexOf(README_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md has no ${README_BEGIN} ... ${README_END} block to update`);
+  writeFileSync(README, `${text.slice(0, begin + README_BEGIN.length)}\n${markdown}\n${text.slice(end)}`);
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      'smoke': { type: 'boolean', default: false },
+      'containers': { type: 'string' },
+      'modes': { type: 'string', default: 'passive,active' },
+      'no-outage': { type: 'boolean', default: false },
+      'update-readme': { type: 'boolean', default: false },
+      'node-arg': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  const profile = values.smoke ? SMOKE : FULL;
+  const mainJs = join(RUNTIME_DIR, 'lib', 'main.js');
+  if (!existsSync(mainJs)) throw new Error(`${mainJs} does not exist: build the runtime first (npx projen compile in runtime/)`);
+  const require = createRequire(import.meta.url);
+  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(RUNTIME_DIR, 'lib', 'active', 'remote-write-stats.js'));
+
+  const settings = {
+    ...profile,
+    containers: values.containers ? values.containers.split(',').map(Number) : profile.containers,
+    runtimeDir: RUNTIME_DIR,
+    mainJs,
+    nodeArgs: values['node-arg'],
+    exporterEnv: {},
+  };
+  const modes = values.modes.split(',');
+  const results = { mode: values.smoke ? 'smoke' : 'full', startedAt: new Date().toISOString(), machine: machine(), settings: { ...settings, mainJs: 'lib/main.js', runtimeDir: undefined }, scenarios: [] };
+
+  const fixture = startFixtureProcess();
+  const stopOnSignal = () => fixture.close().finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  try {
+    for (const mode of modes) {
+      for (const containers of settings.containers) {
+        results.scenarios.push(await runScenario({ mode, containers, settings, fixture, log }));
+      }
+    }
+    if (modes.includes('active') && !values['no-outage']) {
+      results.outage = await runOutageScenario({ containers: settings.outageContainers, settings, fixture, metricPrefix: REMOTE_WRITE_METRIC_PREFIX, log });
+    }
+  } finally {
+    await fixture.close();
+  }
+  log(`shipped size (${settings.measureSizeByInstall ? 'npm ci --omit=dev in a temp dir' : 'local tree'})`);
+  results.shippedSize = await measureShippedSize(RUNTIME_DIR, { install: settings.measureSizeByInstall });
+  results.finishedAt = new Date().toISOString();
+  results.budgets = evaluateBudgets(results);
+
+  const markdown = renderMarkdown(results);
+  const outDir = join(BENCH_DIR, 'results');
+  mkdirSync(outDir, { recursive: true });
+  const base = values.smoke ? 'smoke' : 'latest';
+  writeFileSync(join(outDir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(outDir, `${base}.md`), `${markdown}\n`);
+  process.stdout.write(`${markdown}\n\nwritten: bench/results/${base}.json, bench/results/${base}.md\n`);
+  if (values['update-readme']) {
+    updateReadme(markdown);
+    log('README.md Benchmark section updated');
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`benchmark failed: ${error.stack ?? error}\n`);
+  process.exit(1);
+});
