@@ -1,0 +1,112 @@
+/**
+ * Wires the exporter together: config -> logger -> metadata client -> collector loop -> server.
+ * `startExporter` is what main.ts runs and what the tests call in-process; it returns a handle
+ * whose `stop()` shuts everything down in order.
+ */
+import { Collector, type Scheduler } from './collector';
+import type { ExporterConfig } from './config';
+import { renderFamilies } from './exposition';
+import { createLogger, type Logger } from './logger';
+import { MetadataClient, type MetadataClientOptions } from './metadata/client';
+import type { MetricFamily } from './model';
+import { SelfMetrics } from './self-metrics';
+import { startMetricsServer } from './server';
+
+export interface ExporterDeps {
+  readonly logger?: Logger;
+  readonly scheduler?: Scheduler;
+  readonly now?: () => number;
+  /** Interface to listen on. @default '0.0.0.0' */
+  readonly host?: string;
+  /** Overrides for the metadata client (timeouts, retries, injected sleep). */
+  readonly metadataClient?: Partial<Omit<MetadataClientOptions, 'baseUrl' | 'onAttempt'>>;
+  /** prom-client's process/nodejs metrics. @default true */
+  readonly defaultMetrics?: boolean;
+}
+
+export interface ExporterHandle {
+  readonly config: ExporterConfig;
+  /** The port actually bound (differs from the config when it asked for 0). */
+  readonly port: number;
+  /** Base URL of the server, e.g. http://127.0.0.1:8014 */
+  readonly url: string;
+  readonly metricsUrl: string;
+  readonly collector: Collector;
+  readonly selfMetrics: SelfMetrics;
+  readonly logger: Logger;
+  /** Adds families to every exposition (e.g. the remote-write pipeline's self-metrics). */
+  addFamilySource(source: () => readonly MetricFamily[]): void;
+  /** Everything the metrics endpoint serves, as text. */
+  exposition(): Promise<string>;
+  /** Registers work to run first on stop (e.g. flushing remote write). */
+  onStop(hook: () => Promise<void>): void;
+  stop(): Promise<void>;
+}
+
+export async function startExporter(config: ExporterConfig, deps: ExporterDeps = {}): Promise<ExporterHandle> {
+  const logger = deps.logger ?? createLogger({ level: config.logLevel });
+  const selfMetrics = new SelfMetrics({ defaultMetrics: deps.defaultMetrics });
+  const client = new MetadataClient({
+    ...deps.metadataClient,
+    baseUrl: config.metadataUri,
+    onAttempt: (observation) => selfMetrics.recordAttempt(observation),
+  });
+  const collector = new Collector({ client, selfMetrics, logger: logger.child({ component: 'collector' }), intervalMs: config.collectIntervalMs, now: deps.now, scheduler: deps.scheduler });
+  const familySources: (() => readonly MetricFamily[])[] = [];
+  const stopHooks: (() => Promise<void>)[] = [];
+
+  const exposition = async (): Promise<string> => {
+    // prom-client's registry (self + process metrics), then the container families: disjoint names.
+    const own = await selfMetrics.registry.metrics();
+    const extra = familySources.flatMap((source) => source());
+    const containerFamilies = collector.latest?.families ?? [];
+    return `${own.endsWith('\n') || own === '' ? own : own + '\n'}${renderFamilies(extra)}${renderFamilies(containerFamilies)}`;
+  };
+
+  const server = await startMetricsServer({
+    port: config.httpListenPort,
+    host: deps.host,
+    metricsPath: config.metricsPath,
+    auth: config.httpAuth,
+    logger: logger.child({ component: 'server' }),
+    exposition: async () => ({ contentType: selfMetrics.registry.contentType, body: await exposition() }),
+  });
+  collector.start();
+  logger.info('exporter started', {
+    port: server.port,
+    metricsPath: config.metricsPath,
+    collectIntervalMs: config.collectIntervalMs,
+    basicAuth: config.httpAuth !== undefined,
+    mode: config.remoteWrite ? 'active' : 'passive',
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    config,
+    port: server.port,
+    url: server.url,
+    metricsUrl: server.url + config.metricsPath,
+    collector,
+    selfMetrics,
+    logger,
+    addFamilySource: (source) => familySources.push(source),
+    exposition,
+    onStop: (hook) => stopHooks.push(hook),
+    stop: () => {
+      stopping ??= (async () => {
+        for (const hook of stopHooks) {
+          try {
+            await hook();
+          } catch (error) {
+            logger.error('stop hook failed', { err: error });
+          }
+        }
+        await collector.stop();
+        await server.close();
+        await client.close();
+        logger.info('exporter stopped');
+      })();
+      return stopping;
+    },
+  };
+}

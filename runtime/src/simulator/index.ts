@@ -1,0 +1,3 @@
+/** The simulated ECS task, as a library for tests and the benchmark. */
+export * from './server';
+export * from './shapes';
