@@ -1,0 +1,161 @@
+/**
+ * AWS enrichment through the real SDK: against moto's server for the normal path, and against an
+ * in-process fake that answers AccessDeniedException / ThrottlingException for the degraded paths.
+ */
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { CreateSubnetCommand, CreateVpcCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
+import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { AwsEnrichment, fetchAwsTaskInfo } from '../../src/active/aws-enrichment';
+import { honorLabels, targetLabels } from '../../src/active/target-labels';
+import { parseTaskIdentity, snakeCase } from '../../src/active/task-identity';
+import type { TaskMetadata } from '../../src/metadata/types';
+import { CapturingLogger } from './helpers';
+import { MotoServer } from './moto-server';
+
+const credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
+const REGION = 'us-east-1';
+
+describe('against moto', () => {
+  const moto = new MotoServer();
+  let task: TaskMetadata;
+  let subnetId: string;
+  let vpcId: string;
+
+  beforeAll(async () => {
+    await moto.start();
+    const config = { region: REGION, endpoint: moto.endpoint, credentials };
+    const ec2 = new EC2Client(config);
+    const ecs = new ECSClient(config);
+    vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.20.0.0/16' }))).Vpc!.VpcId!;
+    // Like a real ECS VPC: DNS hostnames on (moto also needs it to give the task ENI a private DNS name).
+    await ec2.send(new ModifyVpcAttributeCommand({ VpcId: vpcId, EnableDnsHostnames: { Value: true } }));
+    subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
+    const cluster = (await ecs.send(new CreateClusterCommand({ clusterName: 'shop-prod' }))).cluster!;
+    await ecs.send(new RegisterTaskDefinitionCommand({
+      family: 'checkout', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+      containerDefinitions: [{ name: 'app', image: 'nginx', essential: true, cpu: 256, memory: 512 }],
+    }));
+    const run = await ecs.send(new RunTaskCommand({
+      cluster: cluster.clusterArn, taskDefinition: 'checkout', launchType: 'FARGATE', group: 'service:checkout-svc',
+      networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId], securityGroups: [] } },
+      tags: [{ key: 'CostCenter', value: '42' }, { key: 'team-name', value: 'payments' }],
+    }));
+    const taskArn = run.tasks![0].taskArn!;
+    task = { Cluster: cluster.clusterArn, TaskARN: taskArn, Family: 'checkout', Revision: '1', AvailabilityZone: 'us-east-1a', LaunchType: 'FARGATE' };
+    ec2.destroy();
+    ecs.destroy();
+  });
+  afterAll(() => moto.stop());
+
+  test('service name, ENI subnet, VPC and tags come from DescribeTasks and DescribeSubnets', async () => {
+    const logger = new CapturingLogger();
+    const info = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
+    expect(info).toEqual({
+      serviceName: 'checkout-svc', subnetId, vpcId, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined,
+      tags: { 'CostCenter': '42', 'team-name': 'payments' },
+    });
+    expect(logger.atLevel('warn')).toEqual([]);
+  });
+
+  test('the task definition is described only when the metadata lacks family or revision', async () => {
+    const logger = new CapturingLogger();
+    const info = await fetchAwsTaskInfo({ ...task, Family: undefined, Revision: undefined }, { endpoint: moto.endpoint, credentials, logger });
+    expect(info.taskDefinitionFamily).toBe('checkout');
+    expect(info.taskDefinitionRevision).toBe('1');
+  });
+
+  test('the target labels of DESIGN.md are complete, with the tenant and snake-cased tags', async () => {
+    const logger = new CapturingLogger();
+    const aws = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
+    const { taskId, accountId } = parseTaskIdentity(task.TaskARN, task.Cluster);
+    expect(targetLabels({ task, aws, containerName: 'app', tenant: 'tenant-a' })).toEqual({
+      job: 'app', container: 'app', cluster: 'shop-prod', workload: 'checkout-svc', service: 'checkout-svc',
+      ecs_taskdef_name: 'checkout', ecs_taskdef_version: '1', task_id: taskId, pod: `checkout-svc-${taskId}`,
+      vpc_id: vpcId, subnet_id: subnetId, availability_zone: 'us-east-1a', namespace: 'AWS/ECS',
+      region: REGION, account_id: accountId, tenant: 'tenant-a', tag_cost_center: '42', tag_team_name: 'payments',
+    });
+  });
+});
+
+/** Answers every AWS JSON call with the given error, counting requests. */
+async function awsErrorServer(errorType: string, status: number) {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': errorType });
+      res.end(JSON.stringify({ __type: errorType, message: `${errorType} for this test` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('degraded paths', () => {
+  const task: TaskMetadata = {
+    Cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod', TaskARN: 'arn:aws:ecs:eu-west-1:111122223333:task/prod/abcdef0123',
+    Family: 'web', Revision: '7', AvailabilityZone: 'eu-west-1b',
+  };
+
+  test('AccessDenied degrades to metadata-only labels with one warning, and is cached for the task life', async () => {
+    const fake = await awsErrorServer('AccessDeniedException', 400);
+    try {
+      const logger = new CapturingLogger();
+      const enrichment = new AwsEnrichment({ endpoint: fake.endpoint, credentials, logger });
+      const info = await enrichment.taskInfo(task);
+      await enrichment.taskInfo(task);
+      expect(info).toEqual({ tags: {}, serviceName: undefined, subnetId: undefined, vpcId: undefined, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined });
+      expect(fake.requests()).toBe(1);
+      const warnings = logger.atLevel('warn');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].fields).toEqual({ failedCalls: ['ecs:DescribeTasks (AccessDeniedException)'] });
+      expect(targetLabels({ task, aws: info, containerName: 'web' })).toEqual({
+        job: 'web', container: 'web', cluster: 'prod', workload: 'web', service: 'web', ecs_taskdef_name: 'web',
+        ecs_taskdef_version: '7', task_id: 'abcdef0123', pod: 'web-abcdef0123', availability_zone: 'eu-west-1b',
+        namespace: 'AWS/ECS', region: 'eu-west-1', account_id: '111122223333',
+      });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('throttling is retried by the SDK, then degrades the same way', async () => {
+    const fake = await awsErrorServer('ThrottlingException', 400);
+    try {
+      const logger = new CapturingLogger();
+      const info = await fetchAwsTaskInfo(task, { endpoint: fake.endpoint, credentials, logger });
+      expect(info.serviceName).toBeUndefined();
+      expect(fake.requests()).toBe(3);
+      expect(logger.atLevel('warn')).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  });
+});
+
+describe('label helpers', () => {
+  test('task ARNs of both formats give region, account, cluster and task id', () => {
+    expect(parseTaskIdentity('arn:aws:ecs:us-west-2:123456789012:task/my-cluster/9781c248', undefined))
+      .toEqual({ region: 'us-west-2', accountId: '123456789012', taskId: '9781c248', clusterName: 'my-cluster' });
+    expect(parseTaskIdentity('arn:aws:ecs:us-west-2:123456789012:task/9781c248', 'default'))
+      .toEqual({ region: 'us-west-2', accountId: '123456789012', taskId: '9781c248', clusterName: 'default' });
+  });
+
+  test('tag keys become snake_case label names', () => {
+    expect(snakeCase('CostCenter')).toBe('cost_center');
+    expect(snakeCase('team-name')).toBe('team_name');
+    expect(snakeCase('aws:ecs:serviceName')).toBe('aws_ecs_service_name');
+    expect(snakeCase('HTTPServer')).toBe('http_server');
+  });
+
+  test('honor_labels: exposed labels win over target labels, exposed empty values remove them', () => {
+    expect(honorLabels({ job: 'app', container: 'app', cluster: 'c' }, { container: 'sidecar', cluster: '', path: '/x' }))
+      .toEqual({ job: 'app', container: 'sidecar', path: '/x' });
+  });
+});
