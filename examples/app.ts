@@ -11,7 +11,7 @@
  */
 import * as path from 'path';
 import {
-  App, Stack, StackProps, aws_aps as aps, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
+  App, Stack, StackProps, aws_aps as aps, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AssertsSidecar } from '../src';
@@ -63,6 +63,7 @@ export function fargateActiveStack(scope: Construct, id: string, props?: StackPr
     cluster,
     taskDefinition,
     desiredCount: 1,
+    minHealthyPercent: 100, // start the new task before stopping the old one
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -95,6 +96,7 @@ export function fargatePassiveStack(scope: Construct, id: string, props?: StackP
     cluster,
     taskDefinition,
     desiredCount: 1,
+    minHealthyPercent: 100, // start the new task before stopping the old one
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -104,15 +106,20 @@ export function fargatePassiveStack(scope: Construct, id: string, props?: StackP
 /** EC2 task in bridge mode: the sidecar gets a dynamic host port, so tasks share instances safely. */
 export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps): Stack {
   const stack = new Stack(scope, id, props);
-  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: exampleVpc(stack), containerInsightsV2: ecs.ContainerInsights.ENABLED });
-  cluster.addCapacity('Capacity', {
+  const vpc = exampleVpc(stack);
+  const cluster = new ecs.Cluster(stack, 'Cluster', { vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+  const autoScalingGroup = new autoscaling.AutoScalingGroup(stack, 'Instances', {
+    vpc,
+    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+    associatePublicIpAddress: true,
     instanceType: new ec2.InstanceType('t3.small'),
     machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
     minCapacity: 1,
     maxCapacity: 2,
-    vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-    associatePublicIpAddress: true,
+    // IMDSv2 with the default hop limit of 1 keeps bridge-mode containers away from the instance role.
+    requireImdsv2: true,
   });
+  cluster.addAsgCapacityProvider(new ecs.AsgCapacityProvider(stack, 'CapacityProvider', { autoScalingGroup }));
 
   const taskDefinition = new ecs.Ec2TaskDefinition(stack, 'Task', { networkMode: ecs.NetworkMode.BRIDGE });
   taskDefinition.addContainer('web', {
@@ -125,13 +132,22 @@ export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps)
 
   new AssertsSidecar(taskDefinition, 'Metrics');
 
-  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2 });
+  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50 });
   return stack;
 }
 
 /** The example app with all three stacks. */
 export function buildExampleApp(outdir: string = EXAMPLE_OUTDIR): App {
-  const app = new App({ outdir });
+  const app = new App({
+    outdir,
+    // Feature flags that `cdk init` writes into a new app's cdk.json: launch templates instead of
+    // the retired launch configurations, and no iptables-based IMDS blocking in the ECS user data
+    // (deprecated; the EC2 example requires IMDSv2 with hop limit 1 instead).
+    context: {
+      '@aws-cdk/aws-autoscaling:generateLaunchTemplateInsteadOfLaunchConfig': true,
+      '@aws-cdk/aws-ecs:disableEcsImdsBlocking': true,
+    },
+  });
   const [active, passive, bridge] = EXAMPLE_STACK_NAMES;
   fargateActiveStack(app, active);
   fargatePassiveStack(app, passive);

@@ -55,7 +55,10 @@ describe('Fargate task definition, Passive mode (defaults)', () => {
   test('health check runs the image\'s health-check program against /health', () => {
     expect(container.HealthCheck).toEqual({
       Command: ['CMD', 'node', '/app/lib/healthcheck.js'],
-      Interval: 30, Timeout: 5, Retries: 3, StartPeriod: 15,
+      Interval: 30,
+      Timeout: 5,
+      Retries: 3,
+      StartPeriod: 15,
     });
   });
 
