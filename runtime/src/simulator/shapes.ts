@@ -80,7 +80,7 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
       CreatedAt: started,
       StartedAt: started,
       Type: 'NORMAL',
-      ...(fargate ? {} : { RestartCount: 0 }),
+      ...(options.shape === 'ec2-bridge-v2' ? { RestartCount: 0 } : {}),
       Networks: [
         fargate
           ? { NetworkMode: 'awsvpc', IPv4Addresses: ['10.0.2.106'], MACAddress: '0a:de:f6:10:51:19', IPv4SubnetCIDRBlock: '10.0.2.0/24', PrivateDNSName: 'ip-10-0-2-106.us-west-2.compute.internal' }
@@ -103,7 +103,7 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
     LaunchType: fargate ? 'FARGATE' : 'EC2',
     ...(fargate
       ? { Limits: { CPU: Math.max(0.25, options.containers * 0.25), Memory: Math.max(512, options.containers * 512) }, EphemeralStorageMetrics: { Utilized: 261, Reserved: 20496 } }
-      : { ServiceName: 'sim-svc', VPCID: 'vpc-0123456789abcdef0' }),
+      : options.shape === 'ec2-bridge-v2' ? { ServiceName: 'sim-svc', VPCID: 'vpc-0123456789abcdef0' } : {}),
     Containers: containers,
   };
 }
