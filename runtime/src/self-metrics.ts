@@ -6,6 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { AttemptObservation } from './metadata/client';
 import { SELF_METRICS, type SelfMetricEntry } from './metrics/catalog';
 
+const NON_CONFORMING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export class SelfMetrics {
   readonly registry = new Registry();
   private readonly up: Gauge;
@@ -44,7 +46,12 @@ export class SelfMetrics {
     this.lastSuccess.set(0);
     for (const outcome of ['success', 'failure']) this.collections.inc({ outcome }, 0);
     for (const endpoint of ['task', 'task_stats']) this.requests.inc({ endpoint, outcome: 'success' }, 0);
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.defaultMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // prom-client exposes these totals as gauges, which `promtool check metrics` rejects; the same
+      // numbers stay available as nodejs_active_handles / _requests / _resources (per type).
+      for (const name of NON_CONFORMING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    }
   }
 
   recordAttempt(observation: AttemptObservation): void {

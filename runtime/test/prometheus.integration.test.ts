@@ -1,0 +1,163 @@
+/**
+ * The real thing: promtool lints the exposition of every shape, and a real Prometheus 2.42 scrapes
+ * the exporter (with basic auth) and computes rate() over the simulated task's counters.
+ * Under CI=true a missing prometheus/promtool FAILS this suite instead of skipping it.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startExporter, type ExporterHandle } from '../src/exporter';
+import { silentLogger } from '../src/logger';
+import { SIMULATED_SHAPES, startSimulatedTask, type SimulatedTask } from '../src/simulator';
+import { testConfig, which } from './helpers';
+
+const PROMETHEUS = which('prometheus');
+const PROMTOOL = which('promtool');
+const describeWithPrometheus = PROMETHEUS && PROMTOOL ? describe : process.env.CI ? describeMissing : describe.skip;
+
+function describeMissing(name: string): void {
+  describe(name, () => {
+    test('prometheus and promtool are on PATH (CI installs them with apt-get install prometheus)', () => {
+      throw new Error(`prometheus=${PROMETHEUS ?? 'missing'} promtool=${PROMTOOL ?? 'missing'}: install the Debian package "prometheus" (2.42)`);
+    });
+  });
+}
+
+describeWithPrometheus('promtool check metrics', () => {
+  test.each(SIMULATED_SHAPES)('the exposition of the %s shape passes the linter', async (shape) => {
+    const task = await startSimulatedTask({ shape, containers: 3 });
+    const exporter = await startExporter(testConfig({ ECS_CONTAINER_METADATA_URI_V4: task.metadataUri }), { host: '127.0.0.1', logger: silentLogger });
+    try {
+      expect(await exporter.collector.collectNow()).toBe(true);
+      const text = await exporter.exposition();
+      expect(text).toContain('container_cpu_usage_seconds_total');
+      const result = spawnSync(PROMTOOL!, ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect({ status: result.status, output: (result.stdout + result.stderr).trim() }).toEqual({ status: 0, output: '' });
+    } finally {
+      await exporter.stop();
+      await task.stop();
+    }
+  });
+
+  test('the linter does catch a broken exposition (so a pass means something)', () => {
+    const result = spawnSync(PROMTOOL!, ['check', 'metrics'], { input: '# TYPE bytes_sent counter\nbytes_sent 1\n', encoding: 'utf8' });
+    expect(result.status).not.toBe(0);
+  });
+});
+
+describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
+  const CPU_CORES = 0.4;
+  const NETWORK_BYTES_PER_SECOND = 20_000;
+  let task: SimulatedTask;
+  let exporter: ExporterHandle;
+  let prometheus: ChildProcess;
+  let promUrl: string;
+  let dataDir: string;
+  let promLog = '';
+
+  beforeAll(async () => {
+    task = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, cpuCores: CPU_CORES, networkBytesPerSecond: NETWORK_BYTES_PER_SECOND });
+    exporter = await startExporter(
+      testConfig({ ECS_CONTAINER_METADATA_URI_V4: task.metadataUri, collectInterval: '250ms', httpAuth_username: 'prom', httpAuth_password: 'scrape-secret' }),
+      { host: '127.0.0.1', logger: silentLogger },
+    );
+    dataDir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
+    const configFile = join(dataDir, 'prometheus.yml');
+    writeFileSync(configFile, [
+      'global:',
+      '  scrape_interval: 1s',
+      '  evaluation_interval: 1s',
+      'scrape_configs:',
+      '  - job_name: ecs-sidecar',
+      '    honor_labels: true',
+      `    metrics_path: ${exporter.config.metricsPath}`,
+      '    basic_auth:',
+      '      username: prom',
+      '      password: scrape-secret',
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${exporter.port}']`,
+      '',
+    ].join('\n'));
+    const port = await freePort();
+    promUrl = `http://127.0.0.1:${port}`;
+    prometheus = spawn(PROMETHEUS!, [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${join(dataDir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prometheus.stdout!.on('data', (d) => (promLog += d));
+    prometheus.stderr!.on('data', (d) => (promLog += d));
+    await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).status === 200, 20_000, () => `prometheus not ready: ${promLog}`);
+  });
+
+  afterAll(async () => {
+    if (prometheus && prometheus.exitCode === null) {
+      const exited = new Promise((resolve) => prometheus.once('exit', resolve));
+      prometheus.kill('SIGTERM');
+      await exited;
+    }
+    await exporter?.stop();
+    await task?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
+    const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    expect(body.status).toBe('success');
+    return body.data.result;
+  }
+
+  test('rate() over container_cpu_usage_seconds_total returns the CPU rate the simulated task produces', async () => {
+    await waitFor(async () => (await query('up{job="ecs-sidecar"}'))[0]?.value[1] === '1', 20_000, () => `target not up: ${promLog}`);
+    // 15 s of 1 s scrapes; collection every 250 ms keeps the sampling jitter small.
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
+    const rates = await query('rate(container_cpu_usage_seconds_total[12s])');
+    expect(rates.map((r) => r.metric.container).sort()).toEqual(['app-0', 'app-1']);
+    for (const r of rates) {
+      expect(Number(r.value[1])).toBeGreaterThan(CPU_CORES * 0.9);
+      expect(Number(r.value[1])).toBeLessThan(CPU_CORES * 1.1);
+    }
+    // honor_labels: the sidecar's own labels reach the TSDB.
+    expect(rates[0].metric).toMatchObject({ cluster: 'sim-cluster', launch_type: 'FARGATE', ecs_taskdef_name: 'sim' });
+  }, 60_000);
+
+  test('sum by task of the network rate counts the awsvpc namespace once, not once per container', async () => {
+    const result = await query('sum by (task_id) (rate(container_network_receive_bytes_total[12s]))');
+    expect(result).toHaveLength(1);
+    const rate = Number(result[0].value[1]);
+    expect(rate).toBeGreaterThan(NETWORK_BYTES_PER_SECOND * 0.9);
+    expect(rate).toBeLessThan(NETWORK_BYTES_PER_SECOND * 1.1);
+  });
+
+  test('the up-style gauge reads 1 in Prometheus', async () => {
+    expect((await query('ecs_exporter_collection_up'))[0]?.value[1]).toBe('1');
+  });
+});
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describeFailure: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not reachable yet
+    }
+    if (Date.now() > deadline) throw new Error(describeFailure());
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
