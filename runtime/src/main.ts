@@ -22,10 +22,20 @@ async function main(): Promise<void> {
   }
 
   const exporter = await startExporter(config);
-  // Active mode hook: when remoteWrite_url is set, load `./active` lazily here and hand it the
-  // exporter handle (collector.onCollection, collector.latestTask, addFamilySource, onStop).
+  // Active mode (remoteWrite_url set): loaded lazily so Passive mode never loads the remote-write
+  // code or the AWS SDK. It subscribes to collections, scrapes labelled containers, and registers
+  // its queue flush as a stop hook (run first by exporter.stop()).
   if (config.remoteWrite !== undefined) {
-    exporter.logger.warn('remoteWrite_url is set but Active mode is not wired into this build; serving metrics in Passive mode only');
+    const { startActiveMode } = await import('./active');
+    try {
+      await startActiveMode(exporter);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    }
   }
 
   let signalled = false;

@@ -1,0 +1,223 @@
+/**
+ * Active mode: everything the sidecar exposes, plus the other labelled containers of its task, goes
+ * to the remote-write receiver with the target labels the central discovery would have attached.
+ *
+ *   collector ──(each collection)──┐
+ *                                  ├─> target labels (AWS-enriched, cached) ─> SampleQueue ─> RemoteWriter ─> receiver
+ *   TaskScraper ──(each interval)──┘
+ *
+ * `startActiveMode` is loaded lazily by main.ts (`await import('./active')`), so Passive mode never
+ * loads this code, undici's remote-write dispatcher or the AWS SDK.
+ */
+import { readFileSync } from 'node:fs';
+import { request } from 'undici';
+import { ConfigError, type ExporterConfig, type RemoteWriteConfig } from '../config';
+import type { ExporterHandle } from '../exporter';
+import type { TaskMetadata } from '../metadata/types';
+import type { MetricFamily } from '../model';
+import { AwsEnrichment, type AwsTaskInfo } from './aws-enrichment';
+import { parseExposition } from './exposition-parser';
+import { HttpTransport, type RemoteWriteTransport } from './http-transport';
+import { systemClock, type ActiveLogger, type Clock } from './ports';
+import { RemoteWriteStats } from './remote-write-stats';
+import { RemoteWriter, type BackoffOptions } from './remote-writer';
+import { SampleQueue } from './sample-queue';
+import { LabelPair, WireSample, seriesKey, seriesLabels } from './series';
+import { createSigV4Signer, type CredentialProvider, type RequestSigner } from './sigv4';
+import { honorLabels, targetLabels } from './target-labels';
+import { parseTaskIdentity } from './task-identity';
+import { discoverEndpoints, PATH_LABEL, PORT_LABEL, TaskScraper, type ScrapeTarget } from './task-scraper';
+
+/**
+ * Time the SIGTERM flush may take. ECS kills the container 30 s after SIGTERM by default (stopTimeout),
+ * and main.ts exits on its own after 10 s, so the flush gives up first, leaving time to log what it lost.
+ */
+export const SHUTDOWN_FLUSH_DEADLINE_MS = 8_000;
+/** The first collection waits this long for the AWS calls before using metadata-only labels. */
+const ENRICHMENT_WAIT_MS = 20_000;
+/** A full queue is logged at most this often (every drop is counted). */
+const DROP_LOG_INTERVAL_MS = 60_000;
+
+export const USER_AGENT = 'asserts-ecs-exporter/1.0 (remote-write 0.1.0)';
+
+export interface ActiveModeDeps {
+  readonly clock?: Clock;
+  /** AWS API endpoint override (tests point it at moto). */
+  readonly awsEndpoint?: string;
+  readonly awsCredentials?: CredentialProvider;
+  readonly backoff?: BackoffOptions;
+  readonly flushDeadlineMs?: number;
+  /** Replaces the HTTP transport (tests). */
+  readonly transport?: RemoteWriteTransport;
+}
+
+export type ActiveExporter = Pick<ExporterHandle, 'config' | 'collector' | 'logger' | 'selfMetrics' | 'addFamilySource' | 'onStop'>;
+
+export interface ActiveMode {
+  readonly queue: SampleQueue;
+  readonly stats: RemoteWriteStats;
+  readonly writer: RemoteWriter;
+  readonly scraper: TaskScraper;
+  /** Stops scraping and flushes the queue within the deadline; resolves to the samples lost. */
+  stop(): Promise<number>;
+}
+
+export async function startActiveMode(exporter: ActiveExporter, deps: ActiveModeDeps = {}): Promise<ActiveMode> {
+  const { config } = exporter;
+  const rw = config.remoteWrite;
+  if (!rw) throw new Error('startActiveMode needs remoteWrite_url');
+  const logger: ActiveLogger = exporter.logger.child({ component: 'remote-write' });
+  const clock = deps.clock ?? systemClock;
+
+  const stats = new RemoteWriteStats(() => queue.length, rw.maxPendingSamples);
+  let droppedSinceLog = 0;
+  let lastDropLogMs = -Infinity;
+  const queue = new SampleQueue(rw.maxPendingSamples, (count) => {
+    stats.samplesDropped += count;
+    droppedSinceLog += count;
+    if (clock.now() - lastDropLogMs >= DROP_LOG_INTERVAL_MS) {
+      logger.warn('remote-write queue full: dropping the oldest samples', { dropped: droppedSinceLog, capacity: rw.maxPendingSamples });
+      lastDropLogMs = clock.now();
+      droppedSinceLog = 0;
+    }
+  });
+  const enqueue = (labels: readonly LabelPair[], sample: WireSample) => {
+    if (queue.push(labels, sample) === 'out_of_order') stats.samplesOutOfOrder++;
+  };
+
+  const transport = deps.transport ?? new HttpTransport({
+    url: rw.url,
+    userAgent: USER_AGENT,
+    basicAuth: rw.basicAuthUsername !== undefined ? { username: rw.basicAuthUsername, password: rw.basicAuthPassword ?? '' } : undefined,
+    bearerToken: rw.bearerToken,
+    signer: rw.awsUseSigv4 ? lazySigner(rw, () => exporter.collector.latestTask, deps.awsCredentials) : undefined,
+    insecureSkipVerify: rw.tlsInsecureSkipVerify,
+    caPem: rw.tlsCAFile !== undefined ? readCaFile(rw.tlsCAFile) : undefined,
+    now: () => clock.now(),
+  });
+  const writer = new RemoteWriter({ queue, transport, stats, logger, clock, flushIntervalMs: rw.flushIntervalMs, backoff: deps.backoff });
+
+  const enrichment = new AwsEnrichment({ endpoint: deps.awsEndpoint, credentials: deps.awsCredentials, logger });
+  let awsInfo: AwsTaskInfo | undefined;
+  const awsInfoFor = async (task: TaskMetadata): Promise<AwsTaskInfo> => {
+    if (awsInfo) return awsInfo;
+    const timeout = new Promise<AwsTaskInfo>((resolve) => setTimeout(() => resolve({ tags: {} }), ENRICHMENT_WAIT_MS).unref());
+    const info = await Promise.race([enrichment.taskInfo(task).catch(() => ({ tags: {} })), timeout]);
+    awsInfo = info;
+    return info;
+  };
+  const self = await ownContainer(config, logger);
+  const labelsFor = (task: TaskMetadata, aws: AwsTaskInfo, containerName: string | undefined) =>
+    containerName ? targetLabels({ task, aws, containerName, tenant: rw.basicAuthUsername, region: rw.awsRegion }) : {};
+
+  // The sidecar's own families (container stats + self-metrics), after each collection.
+  let previousOwnSeries = new Map<string, readonly LabelPair[]>();
+  exporter.collector.onCollection(async (families, atMs, task) => {
+    const aws = await awsInfoFor(task);
+    const sidecar = labelsFor(task, aws, self.name ?? sidecarNameFromLabels(task, config));
+    const selfFamilies = parseExposition(await exporter.selfMetrics.registry.metrics());
+    const current = new Map<string, readonly LabelPair[]>();
+    const push = (name: string, sampleLabels: Readonly<Record<string, string>>, value: number, timestampMs: number) => {
+      const labels = seriesLabels(name, honorLabels(sidecar, sampleLabels));
+      const id = seriesKey(labels);
+      if (current.has(id)) return;
+      current.set(id, labels);
+      enqueue(labels, { value, timestampMs });
+    };
+    for (const family of [...families, ...stats.families()] as readonly MetricFamily[]) {
+      for (const sample of family.samples) push(family.name, sample.labels, sample.value, sample.timestampMs ?? atMs);
+    }
+    for (const sample of selfFamilies) push(sample.name, sample.labels, sample.value, sample.timestampMs ?? atMs);
+    // A container that stopped (or any series that vanished) ends with a staleness marker.
+    for (const [id, labels] of previousOwnSeries) {
+      if (!current.has(id)) enqueue(labels, { value: NaN, timestampMs: atMs, stale: true });
+    }
+    previousOwnSeries = current;
+  });
+
+  const scraper = new TaskScraper({
+    targets: () => {
+      const task = exporter.collector.latestTask;
+      if (!task || !awsInfo) return [];
+      return discoverEndpoints(task, { selfDockerId: self.dockerId ?? sidecarDockerIdFromLabels(task, config), logger })
+        .map((endpoint): ScrapeTarget => ({ ...endpoint, labels: { ...labelsFor(task, awsInfo!, endpoint.containerName), instance: endpoint.instance } }));
+    },
+    sink: enqueue,
+    logger,
+    clock,
+    intervalMs: config.scrapeIntervalMs,
+  });
+
+  exporter.addFamilySource(() => stats.families());
+  writer.start();
+  scraper.start();
+  logger.info('active mode started', {
+    url: redactedUrl(rw.url),
+    auth: rw.awsUseSigv4 ? 'sigv4' : rw.bearerToken ? 'bearer' : rw.basicAuthUsername ? 'basic' : 'none',
+    tlsInsecureSkipVerify: rw.tlsInsecureSkipVerify,
+    queueCapacitySamples: rw.maxPendingSamples,
+    flushIntervalMs: rw.flushIntervalMs,
+    scrapeIntervalMs: config.scrapeIntervalMs,
+  });
+
+  let stopping: Promise<number> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await scraper.stop();
+      const lost = await writer.stop(deps.flushDeadlineMs ?? SHUTDOWN_FLUSH_DEADLINE_MS);
+      logger.info('remote write stopped', { samplesSent: stats.samplesSent, samplesLost: lost });
+      return lost;
+    })();
+    return stopping;
+  };
+  exporter.onStop(async () => { await stop(); });
+  return { queue, stats, writer, scraper, stop };
+}
+
+function readCaFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`remoteWrite_tlsCAFile cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): mount the PEM file at ${JSON.stringify(path)} or unset the variable`);
+  }
+}
+
+/** SigV4 needs a region: the configured one, else the one in the task ARN (known after the first collection). */
+function lazySigner(rw: RemoteWriteConfig, task: () => TaskMetadata | undefined, credentials?: CredentialProvider): RequestSigner {
+  let signer: Promise<RequestSigner> | undefined;
+  return async (url, headers, body) => {
+    if (!signer) {
+      const region = rw.awsRegion ?? parseTaskIdentity(task()?.TaskARN, undefined).region;
+      if (!region) throw new Error('SigV4 region unknown yet: set remoteWrite_aws_region, or wait for the first task metadata');
+      signer = createSigV4Signer({ region, credentials });
+    }
+    return (await signer)(url, headers, body);
+  };
+}
+
+/** The sidecar's own container, from `GET $ECS_CONTAINER_METADATA_URI_V4` (its Name and DockerId). */
+async function ownContainer(config: ExporterConfig, logger: ActiveLogger): Promise<{ name?: string; dockerId?: string }> {
+  try {
+    const response = await request(config.metadataUri, { headersTimeout: 2000, bodyTimeout: 2000 });
+    const body = await response.body.json() as { Name?: string; DockerId?: string };
+    if (response.statusCode === 200 && body && typeof body === 'object') return { name: body.Name, dockerId: body.DockerId };
+  } catch (err) {
+    logger.debug('own container metadata unavailable; identifying the sidecar by its docker labels', { reason: (err as Error).message });
+  }
+  return {};
+}
+
+/** Fallback identification: the container whose docker labels point at this exporter's own port and path. */
+function sidecarContainer(task: TaskMetadata, config: ExporterConfig) {
+  return task.Containers?.find((c) => c.Labels?.[PORT_LABEL] === String(config.httpListenPort) && c.Labels?.[PATH_LABEL] === config.metricsPath);
+}
+function sidecarNameFromLabels(task: TaskMetadata, config: ExporterConfig): string | undefined {
+  return sidecarContainer(task, config)?.Name;
+}
+function sidecarDockerIdFromLabels(task: TaskMetadata, config: ExporterConfig): string | undefined {
+  return sidecarContainer(task, config)?.DockerId;
+}
+
+function redactedUrl(raw: string): string {
+  return raw.replace(/\/\/[^/@\s]*@/, '//***@');
+}
