@@ -237,6 +237,12 @@ export class AssertsSidecar extends Construct {
   /** The log group the construct created for the default logging; undefined when `logging` was given. */
   public readonly logGroup?: logs.ILogGroup;
 
+  /**
+   * @param taskDefinition the Linux task definition (Fargate or EC2; awsvpc, bridge or host network
+   * mode) the sidecar joins; the construct is created in its scope
+   * @param id construct id, unique among the task definition's children
+   * @param props the sidecar's settings; all optional (Passive mode on port 8014 by default)
+   */
   public constructor(taskDefinition: ecs.TaskDefinition, id: string, props: AssertsSidecarProps = {}) {
     super(taskDefinition, id);
     Object.defineProperty(this, SIDECAR_SYMBOL, { value: true });

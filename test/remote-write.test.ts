@@ -1,4 +1,4 @@
-import { Duration, aws_aps as aps, aws_ecs as ecs, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
+import { Duration, aws_aps as aps, aws_ecs as ecs, aws_iam as iam, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { containerDefinition, environmentOf, fargateTask, newStack, policyStatements, secretNamesOf } from './helpers';
 import { AssertsSidecar, SidecarMode } from '../src';
@@ -183,4 +183,15 @@ describe('SigV4 for Amazon Managed Service for Prometheus', () => {
     expect(apsStatement(template)).toBeUndefined();
     expect(environmentOf(containerDefinition(template, NAME))).not.toHaveProperty('remoteWrite_aws_useSigv4');
   });
+});
+
+test('an imported, mutable task role gets the statements as its own policy', () => {
+  const stack = newStack();
+  const taskRole = iam.Role.fromRoleArn(stack, 'Imported', 'arn:aws:iam::123456789012:role/existing-task-role');
+  new AssertsSidecar(fargateTask(stack, { taskRole }), 'Metrics', { remoteWrite: { url: 'https://example.com/api/v1/write' } });
+  const template = Template.fromStack(stack);
+  expect(policyStatements(template).flatMap(s => s.Action)).toEqual(
+    expect.arrayContaining(['ecs:DescribeTasks', 'ecs:DescribeTaskDefinition', 'ec2:DescribeSubnets']),
+  );
+  Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
 });
