@@ -166,6 +166,8 @@ export class TaskScraper {
         sink(labels, { value: sample.value, timestampMs: sample.timestampMs ?? startMs });
       }
     } catch (err) {
+      // A scrape cut short by shutdown says nothing about the target: report nothing.
+      if (this.stopSignal.signal.aborted) return;
       error = (err as Error).message;
     }
     const durationSeconds = (clock.now() - startMs) / 1000;

@@ -2,15 +2,13 @@
  * AWS enrichment through the real SDK: against moto's server for the normal path, and against an
  * in-process fake that answers AccessDeniedException / ThrottlingException for the degraded paths.
  */
-import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { AwsEnrichment, fetchAwsTaskInfo } from '../../src/active/aws-enrichment';
 import { honorLabels, targetLabels } from '../../src/active/target-labels';
 import { parseTaskIdentity, snakeCase } from '../../src/active/task-identity';
 import type { TaskMetadata } from '../../src/metadata/types';
-import { CapturingLogger } from './helpers';
+import { awsErrorServer, CapturingLogger } from './helpers';
 import { MotoServer } from './moto-server';
 
 const credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
@@ -77,25 +75,6 @@ describe('against moto', () => {
     });
   });
 });
-
-/** Answers every AWS JSON call with the given error, counting requests. */
-async function awsErrorServer(errorType: string, status: number) {
-  let requests = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      requests++;
-      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': errorType });
-      res.end(JSON.stringify({ __type: errorType, message: `${errorType} for this test` }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests: () => requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 describe('degraded paths', () => {
   const task: TaskMetadata = {

@@ -1,4 +1,6 @@
 /** Test doubles shared by the Active-mode tests: a clock that never really sleeps and a capturing logger. */
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
 import { ActiveLogger, Clock } from '../../src/active/ports';
 
 export interface LogRecord { readonly level: string; readonly message: string; readonly fields?: Record<string, unknown> }
@@ -25,4 +27,23 @@ export class FakeClock implements Clock {
     this.current += ms;
     await Promise.resolve();
   }
+}
+
+/** Answers every AWS JSON call with the given error, counting requests. */
+export async function awsErrorServer(errorType: string, status: number) {
+  let requests = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': errorType });
+      res.end(JSON.stringify({ __type: errorType, message: `${errorType} for this test` }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests: () => requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
