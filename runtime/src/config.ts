@@ -65,9 +65,10 @@ export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
 /**
  * Queue capacity for remote write. Sized for at least one hour of a 10-container task at default
- * settings: 10 containers x ~40 container series + ~60 self/process series, every 15 s (240
- * collections/h) is ~110,000 samples/h; 500,000 leaves room for scraped application metrics.
- * A test checks this against the transform's real series count.
+ * settings: the transform gives 110-200 series for 10 containers (host to bridge), plus ~100 self and
+ * process series, every 15 s (240 collections/h): at most ~72,000 samples/h. 500,000 leaves room for
+ * the scraped application metrics (~1,700 more series for an hour). test/queue-capacity.test.ts
+ * checks this against the transform's real series count.
  */
 export const DEFAULT_MAX_PENDING_SAMPLES = 500_000;
 

@@ -109,7 +109,7 @@ export function renderCatalogMarkdown(): string {
     '|---|---|---|---|---|---|',
     ...METRIC_CATALOG.map((e) => {
       const labels = [SCOPE_LABELS[e.scope], ...e.extraLabels.map((l) => `\`${l}\``)].join(' + ');
-      return `| \`${e.name}\` | ${e.type} | ${e.unit} | ${labels} | ${escape(e.source)} | ${escape(e.notes)} |`;
+      return `| \`${e.name}\` | ${e.type} | ${e.unit} | ${labels} | \`${escape(e.source)}\` | ${escape(e.notes)} |`;
     }),
     '',
     'Self-metrics of the exporter (plus prom-client\'s standard `process_*` and `nodejs_*` metrics):',
