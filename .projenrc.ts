@@ -80,6 +80,12 @@ const runtime = new typescript.TypeScriptProject({
 // Benchmark results: latest.{json,md} are committed (the README shows that table); smoke runs and
 // profiles are scratch.
 runtime.gitignore.exclude('/bench/results/smoke.*', '/bench/results/profiles/');
+// The runtime is never published on its own: it ships as the `runtime/` folder of the construct's
+// package, and the sidecar image is built from that folder. So its package keeps what the Dockerfile
+// copies (sources, tsconfig.json, lockfile) and drops the compiled output, tests and benchmark.
+runtime.npmignore?.removePatterns('/src/', '/tsconfig.json', '!/lib/', '!/lib/**/*.js', '!/lib/**/*.d.ts');
+runtime.addPackageIgnore('/lib/');
+runtime.addPackageIgnore('/bench/');
 
 // The runtime benchmark (runtime/bench): starts the built exporter as its own process against the
 // simulated task and measures CPU, RSS, scrape latency, remote-write throughput and shipped size.
@@ -139,5 +145,33 @@ for (const pattern of [
 ]) {
   project.addPackageIgnore(pattern);
 }
+
+// Language bindings and template lint (issue 5). Under CI=true `build` packages js only, so each
+// binding test builds its own package with jsii-pacmak first (after `build` compiled the .jsii).
+function packagingTask(name: string) {
+  const task = project.tasks.tryFind(name);
+  if (!task) throw new Error(`projen task ${name} is missing: the jsii targets (publishToPypi, publishToMaven) define it`);
+  return task;
+}
+const testPython = project.addTask('test:python', {
+  description: 'Build the Python wheel (dist/python) and run the Python CDK app tests against it in a fresh venv (bindings/python)',
+});
+testPython.spawn(packagingTask('package:python'));
+testPython.exec('bash bindings/python/run-tests.sh');
+const testJava = project.addTask('test:java', {
+  description: 'Build the Java jar (dist/java) and run the Java CDK app tests against it with Maven and JUnit (bindings/java)',
+});
+testJava.spawn(packagingTask('package:java'));
+testJava.exec('bash bindings/java/run-tests.sh');
+const lintTemplates = project.addTask('lint:templates', {
+  description: 'Synthesize the example app and run cfn-lint over every template in examples/cdk.out',
+});
+lintTemplates.spawn(exampleTask);
+lintTemplates.exec('ls examples/cdk.out/*.template.json && cfn-lint -- examples/cdk.out/*.template.json');
+testAll.spawn(testPython);
+testAll.spawn(testJava);
+testAll.spawn(lintTemplates);
+// cdk-nag's AwsSolutions rules run over the example stacks in test/cdk-nag.test.ts.
+project.addDevDeps('cdk-nag@^2.38.2');
 
 project.synth();
