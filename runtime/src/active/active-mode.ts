@@ -106,13 +106,16 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
     awsInfo = info;
     return info;
   };
-  const self = await ownContainer(config, logger);
+  // Not awaited here: the collection listener must be registered before this function yields.
+  const selfPromise = ownContainer(config, logger);
+  let self: { name?: string; dockerId?: string } = {};
   const labelsFor = (task: TaskMetadata, aws: AwsTaskInfo, containerName: string | undefined) =>
     containerName ? targetLabels({ task, aws, containerName, tenant: rw.basicAuthUsername, region: rw.awsRegion }) : {};
 
   // The sidecar's own families (container stats + self-metrics), after each collection.
   let previousOwnSeries = new Map<string, readonly LabelPair[]>();
-  exporter.collector.onCollection(async (families, atMs, task) => {
+  const onCollection = async (families: readonly MetricFamily[], atMs: number, task: TaskMetadata) => {
+    self = await selfPromise;
     const aws = await awsInfoFor(task);
     const sidecar = labelsFor(task, aws, self.name ?? sidecarNameFromLabels(task, config));
     const selfFamilies = parseExposition(await exporter.selfMetrics.registry.metrics());
@@ -133,7 +136,11 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
       if (!current.has(id)) enqueue(labels, { value: NaN, timestampMs: atMs, stale: true });
     }
     previousOwnSeries = current;
-  });
+  };
+  exporter.collector.onCollection(onCollection);
+  // startExporter began collecting before Active mode existed: forward a collection already done.
+  const first = exporter.collector.latest;
+  if (first) await onCollection(first.families, first.atMs, first.task);
 
   const scraper = new TaskScraper({
     targets: () => {
