@@ -4,6 +4,7 @@
  * to answer given statuses first (retry tests). It listens on 127.0.0.1 on a free port.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
 import { snappyUncompress } from '../../src/active/snappy';
 import { WriteRequestBits } from '../../src/active/remote-write-schema';
@@ -124,13 +125,18 @@ export class StrictReceiver {
   readonly script: ScriptedResponse[] = [];
   /** When set, requests without this exact Authorization header get 401. */
   requiredAuthorization?: string;
+  /** Extra check of each request (e.g. a SigV4 verification); a returned string is answered 403. */
+  authenticate?: (req: http.IncomingMessage, body: Buffer) => string | undefined;
   private readonly lastTimestamp = new Map<string, number>();
   private server?: http.Server;
+
+  /** With `tls`, the receiver speaks HTTPS with that key and certificate. */
+  constructor(private readonly tls?: { key: string; cert: string }) {}
 
   private port = 0;
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}/api/v1/write`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/api/v1/write`;
   }
 
   /** Forgets everything received (the per-series order state too) and any script. */
@@ -143,7 +149,7 @@ export class StrictReceiver {
 
   /** Listens on a free port, or on `port` (to come back at the same address after `stop`). */
   async start(port = 0): Promise<void> {
-    this.server = http.createServer((req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
@@ -158,10 +164,13 @@ export class StrictReceiver {
         if (this.requiredAuthorization !== undefined && req.headers.authorization !== this.requiredAuthorization) {
           return reply(401, 'unauthorized');
         }
+        const authError = this.authenticate?.(req, Buffer.concat(chunks));
+        if (authError !== undefined) return reply(403, authError);
         const error = validate(req.headers, Buffer.concat(chunks), this.lastTimestamp, this.series);
         return error ? reply(400, error) : reply(204);
       });
-    });
+    };
+    this.server = this.tls ? https.createServer(this.tls, handler) : http.createServer(handler);
     await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     this.port = (this.server.address() as AddressInfo).port;
   }
