@@ -123,6 +123,12 @@ describe('the bundled image', () => {
     expect(dockerImageAssets(stack).map(i => i.platform)).toEqual(['linux/amd64']);
   });
 
+  test('an architecture without a Linux image is refused with the ones that exist', () => {
+    expect(() => SidecarImage.fromBundledRuntime({ cpuArchitecture: ecs.CpuArchitecture.of('RISCV64') })).toThrow(
+      'cpuArchitecture must be ecs.CpuArchitecture.X86_64 or ecs.CpuArchitecture.ARM64, got "RISCV64"',
+    );
+  });
+
   test('a custom image replaces the asset', () => {
     const stack = newStack();
     new AssertsSidecar(fargateTask(stack), 'Metrics', {
