@@ -55,6 +55,7 @@ export function fargateActiveStack(scope: Construct, id: string, props?: StackPr
 
   // The one line this library is about (the URL is a token here, so the workspace ARN is given).
   new AssertsSidecar(taskDefinition, 'Metrics', {
+    cluster, // scopes ecs:DescribeTasks to this cluster's tasks
     remoteWrite: {
       url: `${workspace.attrPrometheusEndpoint}api/v1/remote_write`,
       sigV4: { workspaceArn: workspace.attrArn },

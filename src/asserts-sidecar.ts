@@ -67,6 +67,14 @@ export interface AssertsSidecarProps {
   readonly remoteWrite?: RemoteWriteOptions;
 
   /**
+   * The cluster the task runs in. Only used in Active mode, to scope the task role's
+   * `ecs:DescribeTasks` to that cluster's tasks (`task/<cluster-name>/*`).
+   *
+   * @default - `ecs:DescribeTasks` on every task of the stack's account and region (`task/*`)
+   */
+  readonly cluster?: ecs.ICluster;
+
+  /**
    * The exporter image.
    *
    * A custom image must keep the bundled image's layout: it is started as user 1000 with a read-only
@@ -363,7 +371,7 @@ export class AssertsSidecar extends Construct {
     }
 
     if (this.mode === SidecarMode.ACTIVE) {
-      grantActiveModePermissions(taskDefinition, ampWorkspaceArn);
+      grantActiveModePermissions(taskDefinition, ampWorkspaceArn, props.cluster);
     }
 
     // Containers added after the sidecar can still take its name; ECS would reject the task

@@ -1,6 +1,6 @@
 import { Duration, aws_aps as aps, aws_ecs as ecs, aws_iam as iam, aws_secretsmanager as secretsmanager, aws_ssm as ssm } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import { containerDefinition, environmentOf, fargateTask, newStack, policyStatements, secretNamesOf } from './helpers';
+import { containerDefinition, defaultVpc, environmentOf, fargateTask, newStack, policyStatements, secretNamesOf } from './helpers';
 import { AssertsSidecar, SidecarMode } from '../src';
 
 const NAME = 'ecs-dockerstats-exporter';
@@ -194,4 +194,21 @@ test('an imported, mutable task role gets the statements as its own policy', () 
     expect.arrayContaining(['ecs:DescribeTasks', 'ecs:DescribeTaskDefinition', 'ec2:DescribeSubnets']),
   );
   Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+});
+
+test('cluster narrows ecs:DescribeTasks to the tasks of that cluster', () => {
+  const stack = newStack();
+  const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'prod', vpc: defaultVpc(stack) });
+  new AssertsSidecar(fargateTask(stack), 'Metrics', { cluster, remoteWrite: { url: 'https://example.com/api/v1/write' } });
+  const describeTasks = policyStatements(Template.fromStack(stack)).find(s => s.Action === 'ecs:DescribeTasks');
+  expect(describeTasks.Resource).toEqual({
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/prod/*']],
+  });
+});
+
+test('cluster adds no IAM in Passive mode', () => {
+  const stack = newStack();
+  const cluster = ecs.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'prod', vpc: defaultVpc(stack) });
+  new AssertsSidecar(fargateTask(stack), 'Metrics', { cluster });
+  expect(policyStatements(Template.fromStack(stack)).filter(s => String(s.Action).startsWith('ecs:Describe'))).toEqual([]);
 });
