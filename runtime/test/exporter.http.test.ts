@@ -1,7 +1,7 @@
+import { exposedValue, get, testConfig } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
 import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
-import { exposedValue, get, testConfig } from './helpers';
 
 const FAST_CLIENT = { sleep: async () => undefined, timeoutMs: 300 };
 

@@ -5,8 +5,8 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 import { bundledEntry } from './helpers';
+import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
 const MAIN = bundledEntry('main');
 const HEALTHCHECK = bundledEntry('healthcheck');

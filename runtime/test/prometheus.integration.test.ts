@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testConfig, which } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
 import { SIMULATED_SHAPES, startSimulatedTask, type SimulatedTask } from '../src/simulator';
-import { testConfig, which } from './helpers';
 
 const PROMETHEUS = which('prometheus');
 const PROMTOOL = which('promtool');

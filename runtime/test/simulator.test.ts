@@ -1,6 +1,6 @@
+import { loadShape, valuesBy, type ShapeName } from './fixtures';
 import { transformTaskStats } from '../src/metrics/transform';
 import { buildStats, buildTask, SIMULATED_SHAPES, startSimulatedTask, type ShapeOptions, type SimulatedShape } from '../src/simulator';
-import { loadShape, valuesBy, type ShapeName } from './fixtures';
 
 const RECORDED: Record<SimulatedShape, ShapeName> = {
   'fargate-v1': 'fargate-awsvpc-cgroupv1',

@@ -1,6 +1,6 @@
+import { loadShape, seriesOf, valuesBy } from './fixtures';
 import { METRIC_CATALOG, allowedLabels } from '../src/metrics/catalog';
 import { clusterName, transformTaskStats } from '../src/metrics/transform';
-import { loadShape, seriesOf, valuesBy } from './fixtures';
 
 const MiB = 1024 * 1024;
 

@@ -44,7 +44,8 @@ export function containerName(index: number): string {
 
 function dockerId(shape: SimulatedShape, index: number): string {
   // Fargate ids are `<task id>-<number>`; EC2 ids are 64 hex digits.
-  return shape === 'fargate-v1' ? `${TASK_ID}-${String(1000000000 + index)}` : (index.toString(16).padStart(8, '0') + 'c0ffee').repeat(5).slice(0, 64);
+  if (shape === 'fargate-v1') return `${TASK_ID}-${String(1000000000 + index)}`;
+  return (index.toString(16).padStart(8, '0') + 'c0ffee').repeat(5).slice(0, 64);
 }
 
 const STOPPED_INDEX = 999;
@@ -101,10 +102,17 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
     KnownStatus: 'RUNNING',
     AvailabilityZone: where.az,
     LaunchType: fargate ? 'FARGATE' : 'EC2',
-    ...(fargate
-      ? { Limits: { CPU: Math.max(0.25, options.containers * 0.25), Memory: Math.max(512, options.containers * 512) }, EphemeralStorageMetrics: { Utilized: 261, Reserved: 20496 } }
-      : options.shape === 'ec2-bridge-v2' ? { ServiceName: 'sim-svc', VPCID: 'vpc-0123456789abcdef0' } : {}),
+    ...(fargate ? fargateTaskFields(options.containers) : {}),
+    ...(options.shape === 'ec2-bridge-v2' ? { ServiceName: 'sim-svc', VPCID: 'vpc-0123456789abcdef0' } : {}),
     Containers: containers,
+  };
+}
+
+/** Fargate tasks always have a task size (0.25 vCPU / 512 MiB per simulated container here) and ephemeral storage. */
+function fargateTaskFields(containers: number): Partial<TaskMetadata> {
+  return {
+    Limits: { CPU: Math.max(0.25, containers * 0.25), Memory: Math.max(512, containers * 512) },
+    EphemeralStorageMetrics: { Utilized: 261, Reserved: 20496 },
   };
 }
 
@@ -128,12 +136,30 @@ function containerStats(options: ShapeOptions, index: number, elapsed: number, r
   // inactive file 20 MiB, so working set = 80 MiB + index MiB.
   const usage = 100 * MiB + index * MiB;
   const memoryStats: Record<string, number> = v1
-    ? { cache: 30 * MiB, rss: 60 * MiB, inactive_file: 20 * MiB, total_cache: 30 * MiB, total_rss: 60 * MiB, total_inactive_file: 20 * MiB, total_active_file: 10 * MiB, hierarchical_memory_limit: 512 * MiB }
+    ? {
+      cache: 30 * MiB,
+      rss: 60 * MiB,
+      inactive_file: 20 * MiB,
+      total_cache: 30 * MiB,
+      total_rss: 60 * MiB,
+      total_inactive_file: 20 * MiB,
+      total_active_file: 10 * MiB,
+      hierarchical_memory_limit: 512 * MiB,
+    }
     : { anon: 60 * MiB, file: 30 * MiB, inactive_file: 20 * MiB, active_file: 10 * MiB, kernel_stack: 49152, slab: 524288 };
   const rx = Math.round(options.networkBytesPerSecond * elapsed);
   // awsvpc: every container reports the same namespace counters; bridge: each its own (scaled by index+1).
   const scale = options.shape === 'ec2-bridge-v2' ? index + 1 : 1;
-  const networks = { rx_bytes: rx * scale, rx_packets: Math.round(rx / 1000) * scale, rx_errors: 0, rx_dropped: 0, tx_bytes: Math.round(rx / 2) * scale, tx_packets: Math.round(rx / 2000) * scale, tx_errors: 0, tx_dropped: 0 };
+  const networks = {
+    rx_bytes: rx * scale,
+    rx_packets: Math.round(rx / 1000) * scale,
+    rx_errors: 0,
+    rx_dropped: 0,
+    tx_bytes: Math.round(rx / 2) * scale,
+    tx_packets: Math.round(rx / 2000) * scale,
+    tx_errors: 0,
+    tx_dropped: 0,
+  };
   const blkRead = 4096 * Math.round(elapsed * 10);
   const blkio = v1
     ? {
