@@ -102,6 +102,18 @@ benchSmokeTask.spawn(runtime.compileTask);
 benchSmokeTask.exec('node --test bench/test/');
 benchSmokeTask.exec('node bench/run.mjs --smoke');
 
+// Passive-mode runtime tasks: `start` runs the built exporter exactly as the image does (configured
+// through the environment); `demo` compiles, then starts a simulated ECS task and the exporter
+// against it and prints the URL to curl (no AWS needed).
+runtime.addTask('start', {
+  description: 'Run the built exporter (node lib/main.js); configure it through the environment (see README)',
+}).exec('node lib/main.js');
+const demoTask = runtime.addTask('demo', {
+  description: 'Start a simulated ECS task and the exporter against it; prints the metrics URL (DEMO_SHAPE, DEMO_CONTAINERS, DEMO_CPU_CORES)',
+});
+demoTask.spawn(runtime.compileTask);
+demoTask.exec('node lib/simulator/demo.js');
+
 const testRuntime = project.addTask('test:runtime', {
   description: 'Build the exporter runtime and run its unit and integration tests (needs prometheus and moto on PATH)',
   cwd: 'runtime',
