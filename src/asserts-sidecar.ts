@@ -257,39 +257,20 @@ export class AssertsSidecar extends Construct {
 
     refuseSecondSidecar(taskDefinition, this);
     const platform = readRuntimePlatform(taskDefinition);
-    if (platform.operatingSystemFamily?.startsWith('WINDOWS')) {
-      throw new Error(
-        `The task definition runs on ${platform.operatingSystemFamily}: the sidecar supports Linux tasks only; add it to a Linux task definition`,
-      );
-    }
+    refuseWindows(platform.operatingSystemFamily);
 
     const containerName = props.containerName ?? 'ecs-dockerstats-exporter';
     this.port = props.port ?? 8014;
     this.metricsPath = props.metricsPath ?? '/container-stats/actuator/prometheus';
     this.mode = props.remoteWrite ? SidecarMode.ACTIVE : SidecarMode.PASSIVE;
 
-    validateContainerName(containerName);
-    validatePort('port', this.port);
-    validateMetricsPath(this.metricsPath);
-    validateWholeNumber('cpu', props.cpu);
-    validateWholeNumber('memoryReservationMiB', props.memoryReservationMiB);
-    validateWholeNumber('memoryLimitMiB', props.memoryLimitMiB);
     // A hard limit alone satisfies ECS's memory requirement on EC2; the default reservation is only
     // added when neither is given, so it can never exceed a user's hard limit.
     const memoryReservationMiB = props.memoryReservationMiB ?? (props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB : undefined);
-    validateMemoryLimits(memoryReservationMiB, props.memoryLimitMiB);
-    validateInterval('collectInterval', props.collectInterval);
-    if ((props.httpAuthUsername === undefined) !== (props.httpAuthPassword === undefined)) {
-      throw new Error(
-        'httpAuthUsername and httpAuthPassword must be set together (basic auth needs both); set the missing one or remove the other',
-      );
-    }
-    if (props.logging && props.logRetention !== undefined) {
-      throw new Error(
-        'logRetention applies only to the log group the construct creates, but logging was given; remove logRetention or set the retention where your log driver\'s group is defined',
-      );
-    }
-    refuseManagedEnvironment(props.environment ?? {});
+    validateContainerName(containerName);
+    validatePort('port', this.port);
+    validateMetricsPath(this.metricsPath);
+    validateResourcesAndOptions(props, memoryReservationMiB);
     if (!Token.isUnresolved(containerName) && taskDefinition.findContainer(containerName)) {
       throw new Error(
         `The task definition already has a container named "${containerName}"; set containerName to a name not used in the task`,
@@ -405,6 +386,34 @@ function readRuntimePlatform(taskDefinition: ecs.TaskDefinition): { cpuArchitect
 
 function cpuArchitectureFromName(name: string | undefined): ecs.CpuArchitecture {
   return name === ecs.CpuArchitecture.ARM64._cpuArchitecture ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64;
+}
+
+function refuseWindows(operatingSystemFamily: string | undefined): void {
+  if (operatingSystemFamily?.startsWith('WINDOWS')) {
+    throw new Error(
+      `The task definition runs on ${operatingSystemFamily}: the sidecar supports Linux tasks only; add it to a Linux task definition`,
+    );
+  }
+}
+
+/** The checks of the props that do not depend on the task definition. */
+function validateResourcesAndOptions(props: AssertsSidecarProps, memoryReservationMiB: number | undefined): void {
+  validateWholeNumber('cpu', props.cpu);
+  validateWholeNumber('memoryReservationMiB', props.memoryReservationMiB);
+  validateWholeNumber('memoryLimitMiB', props.memoryLimitMiB);
+  validateMemoryLimits(memoryReservationMiB, props.memoryLimitMiB);
+  validateInterval('collectInterval', props.collectInterval);
+  if ((props.httpAuthUsername === undefined) !== (props.httpAuthPassword === undefined)) {
+    throw new Error(
+      'httpAuthUsername and httpAuthPassword must be set together (basic auth needs both); set the missing one or remove the other',
+    );
+  }
+  if (props.logging && props.logRetention !== undefined) {
+    throw new Error(
+      'logRetention applies only to the log group the construct creates, but logging was given; remove logRetention or set the retention where your log driver\'s group is defined',
+    );
+  }
+  refuseManagedEnvironment(props.environment ?? {});
 }
 
 function validateMemoryLimits(reservationMiB: number | undefined, limitMiB: number | undefined): void {
