@@ -6,7 +6,7 @@
  */
 import { request } from 'undici';
 import { freePort, startExporter, waitForFirstScrape } from './exporter-process.mjs';
-import { readCpuMs, readMemoryMiB } from './proc-stats.mjs';
+import { readMemoryMiB } from './proc-stats.mjs';
 import { exporterEnv, hasContainerMetrics } from './scenarios.mjs';
 
 const METRICS_PATH = '/container-stats/actuator/prometheus';
@@ -82,38 +82,46 @@ export async function runOutageScenario({ containers, settings, fixture, metricP
     const fullRssMiB = Math.max(...rssSamples);
 
     log(`active outage, ${containers} containers: receiver back, draining`);
-    const before = await fixture.counters();
-    const cpuBefore = readCpuMs(exporter.pid);
+    const atRecovery = await fixture.counters();
     await fixture.setOutage(false);
-    const drainStartedAt = performance.now();
-    // Drained when what is left is no more than a few collections' worth (collection goes on).
+    const recoveredAt = performance.now();
+    // The sender is still in its retry backoff: the drain rate is timed from its first delivery.
+    let first = atRecovery;
+    while (first.receiver.samples === atRecovery.receiver.samples) {
+      if (performance.now() - recoveredAt > settings.outageDrainTimeoutMs) throw new Error(`nothing was delivered ${settings.outageDrainTimeoutMs} ms after the receiver came back`);
+      exporter.assertAlive('the wait for the first delivery after recovery');
+      await sleep(20);
+      first = await fixture.counters();
+    }
+    const firstDeliveryAt = performance.now();
+    // Drained when what is left is no more than 5% of the capacity (collection goes on meanwhile).
     const drainedBelow = Math.max(1, Math.ceil(capacity * 0.05));
     let drainState = await scrapeQueueState(origin, metricPrefix);
     while (drainState.pending > drainedBelow) {
-      if (performance.now() - drainStartedAt > settings.outageDrainTimeoutMs) {
+      if (performance.now() - recoveredAt > settings.outageDrainTimeoutMs) {
         throw new Error(`queue still held ${drainState.pending} samples ${settings.outageDrainTimeoutMs} ms after the receiver came back`);
       }
       exporter.assertAlive('the drain');
       await sleep(100);
       drainState = await scrapeQueueState(origin, metricPrefix);
     }
-    const drainMs = performance.now() - drainStartedAt;
+    const drainedAt = performance.now();
     const after = await fixture.counters();
-    const drainedSamples = after.receiver.samples - before.receiver.samples;
+    const drainedSamples = after.receiver.samples - first.receiver.samples;
     return {
       containers,
       queueCapacity: capacity,
       collectInterval: settings.outageCollectInterval,
       fillSeconds: fillMs / 1000,
       pendingWhenFull: fullState.pending,
-      outOfOrderWhenFull: fullState.outOfOrder,
       droppedWhenFull: fullState.dropped,
+      outOfOrderWhenFull: fullState.outOfOrder,
       fullQueueRssMiB: fullRssMiB,
       peakRssMiB: readMemoryMiB(exporter.pid).peakRssMiB,
-      drainSeconds: drainMs / 1000,
-      drainSamplesPerSecond: (drainedSamples * 1000) / drainMs,
-      drainBytesPerSample: (after.receiver.wireBytes - before.receiver.wireBytes) / Math.max(1, drainedSamples),
-      drainCpuMsPerThousandSamples: ((readCpuMs(exporter.pid) - cpuBefore) * 1000) / Math.max(1, drainedSamples),
+      firstDeliveryAfterRecoverySeconds: (firstDeliveryAt - recoveredAt) / 1000,
+      drainSeconds: (drainedAt - firstDeliveryAt) / 1000,
+      drainSamplesPerSecond: (drainedSamples * 1000) / Math.max(1, drainedAt - firstDeliveryAt),
+      drainBytesPerSample: (after.receiver.wireBytes - first.receiver.wireBytes) / Math.max(1, drainedSamples),
       invalidRequests: after.receiver.invalidRequests,
     };
   } finally {

@@ -16,7 +16,7 @@ export function renderMarkdown(results) {
   }
   lines.push('');
   const s = results.settings;
-  lines.push(`Scrapes at ${s.scrapeRatePerSecond}/s over one keep-alive connection (${s.measuredScrapes} measured after ${s.warmupScrapes} warm-up, collections paused; ${s.mixedScrapes} more while collecting every ${s.collectInterval}). CPU from /proc/<pid>/stat of the exporter process, idle CPU subtracted; remote-write figures at a collect and scrape interval of ${s.collectInterval} (bytes on the wire, snappy-compressed protobuf).`);
+  lines.push(`Latency and CPU per scrape: ${s.measuredScrapes} scrapes at ${s.scrapeRatePerSecond}/s over one keep-alive connection after ${s.warmupScrapes} warm-up, collections paused; "while collecting": ${s.mixedScrapes} more at ${s.scrapeRatePerSecond}/s with collections every ${s.collectInterval}. CPU per collection and steady RSS: collections every ${s.collectInterval} (15x the default) scraped ${s.steadyScrapeRatePerSecond}/s for ${s.collectWindowMs / 1000} s after ${s.collectWarmupMs / 1000} s warm-up; CPU from /proc/<pid>/stat of the exporter, idle CPU and scrape CPU subtracted. Remote write: decoded by the receiver in the same window (Active also scrapes labelled containers: none in the simulated task); bytes are snappy-compressed protobuf as on the wire.`);
   if (results.outage) {
     const o = results.outage;
     lines.push('');
@@ -26,9 +26,9 @@ export function renderMarkdown(results) {
     lines.push(`| queue capacity (samples) | ${o.queueCapacity} |`);
     lines.push(`| time to fill (s) | ${cell(o.fillSeconds, 1)} |`);
     lines.push(`| RSS with the full queue (MiB) | ${cell(o.fullQueueRssMiB, 1)} |`);
-    lines.push(`| drain after recovery (samples/s) | ${cell(o.drainSamplesPerSecond, 0)} |`);
+    lines.push(`| drain rate from the first delivery, collection going on (samples/s) | ${cell(o.drainSamplesPerSecond, 0)} |`);
     lines.push(`| bytes per sample while draining | ${cell(o.drainBytesPerSample)} |`);
-    lines.push(`| CPU per 1000 samples sent while draining (ms) | ${cell(o.drainCpuMsPerThousandSamples)} |`);
+    lines.push(`| first delivery after the receiver is back (s, retry backoff) | ${cell(o.firstDeliveryAfterRecoverySeconds, 1)} |`);
   }
   if (results.shippedSize) {
     const z = results.shippedSize;

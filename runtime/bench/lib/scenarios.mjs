@@ -5,8 +5,10 @@
  * CPU cost is separated by running two exporter processes per scenario:
  *  - "collections paused": collectInterval=1h, so after the start-up collection the only work is
  *    serving scrapes; CPU per scrape = (CPU during N scrapes - idle CPU for as long) / N.
- *  - "collections running": a short collectInterval and no scrapes; CPU per collection =
- *    (CPU over the window - idle CPU for as long) / /task/stats requests the simulator served.
+ *  - "collections running": an accelerated collectInterval (1 s) scraped at the same interval;
+ *    CPU per collection = (CPU over the window - idle CPU - those scrapes at the measured
+ *    per-scrape cost) / the /task/stats requests the simulator served. Steady RSS is the highest
+ *    VmRSS sampled in that window (after warm-up).
  * Idle CPU (timers, GC with nothing to do) is measured in the first process with nothing happening.
  */
 import { freePort, startExporter, waitForFirstScrape } from './exporter-process.mjs';
@@ -121,22 +123,43 @@ async function measureScrapes({ settings, fixtureInfo, active }) {
   }
 }
 
-/** Collections running: CPU per collection, remote-write throughput, latency with collections, RSS. */
-async function measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond }) {
+/**
+ * Collections running, scraped like a Prometheus server would be (at the same, accelerated,
+ * interval as collections): CPU per collection, steady RSS, remote-write throughput; then a burst
+ * of fixed-rate scrapes while collections keep running, for the latency a scraper sees.
+ */
+async function measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond, cpuMsPerScrape }) {
+  // The receiver's counters include what earlier processes of this scenario sent.
+  const samplesBeforeLaunch = (await fixture.counters()).receiver.samples;
   const { exporter, origin, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
   const rssSamples = [];
-  const sampleRss = () => rssSamples.push(readMemoryMiB(exporter.pid).rssMiB);
+  const sampleRss = () => {
+    if (!exporter.exit) rssSamples.push(readMemoryMiB(exporter.pid).rssMiB);
+  };
   try {
+    // Active mode sends its first samples only after the once-per-task AWS calls (the first
+    // collection waits for them): the warm-up starts from there.
+    if (active) await waitForFirstRemoteWrite(exporter, fixture, samplesBeforeLaunch, settings.firstScrapeTimeoutMs);
     await sleep(settings.collectWarmupMs);
     exporter.assertAlive('the collection warm-up');
 
     const before = await fixture.counters();
     const cpuBefore = readCpuMs(exporter.pid);
     const startedAt = performance.now();
-    while (performance.now() - startedAt < settings.collectWindowMs) {
-      await sleep(Math.min(250, settings.collectWindowMs));
-      sampleRss();
+    const sampler = setInterval(sampleRss, 250);
+    let steadyScrapes;
+    try {
+      steadyScrapes = await scrapeAtFixedRate({
+        origin,
+        path: METRICS_PATH,
+        count: Math.max(1, Math.floor((settings.collectWindowMs / 1000) * settings.steadyScrapeRatePerSecond)),
+        ratePerSecond: settings.steadyScrapeRatePerSecond,
+        assertAlive: (what) => exporter.assertAlive(what),
+      });
+    } finally {
+      clearInterval(sampler);
     }
+    sampleRss();
     const cpuDelta = readCpuMs(exporter.pid) - cpuBefore;
     const windowMs = performance.now() - startedAt;
     const after = await fixture.counters();
@@ -146,7 +169,9 @@ async function measureCollections({ settings, fixture, fixtureInfo, active, idle
     if (collections < 1) {
       throw new Error(`the exporter read /task/stats ${collections} times in ${Math.round(windowMs)} ms with collectInterval=${settings.collectInterval}; last output:\n${exporter.logTail().join('\n')}`);
     }
-    const cpuMsPerCollection = Math.max(0, cpuDelta - (idleCpuMsPerSecond * windowMs) / 1000) / collections;
+    // What is left after idle time and the (separately measured) cost of the steady scrapes.
+    const scrapeCpu = steadyScrapes.latenciesMs.length * cpuMsPerScrape;
+    const cpuMsPerCollection = Math.max(0, cpuDelta - (idleCpuMsPerSecond * windowMs) / 1000 - scrapeCpu) / collections;
 
     let remoteWrite;
     if (active) {
@@ -162,13 +187,17 @@ async function measureCollections({ settings, fixture, fixtureInfo, active, idle
         uncompressedBytesPerSample: (after.receiver.uncompressedBytes - before.receiver.uncompressedBytes) / samples,
         requests: after.receiver.acceptedRequests - before.receiver.acceptedRequests,
         invalidRequests: after.receiver.invalidRequests,
+        staleMarkers: after.receiver.staleMarkers,
         distinctSeries: after.receiver.distinctSeries,
+        awsCalls: after.awsCalls,
       };
+      if (after.receiver.invalidRequests > 0) {
+        throw new Error(`the remote-write receiver refused ${after.receiver.invalidRequests} request(s): ${after.receiver.lastError}`);
+      }
     }
 
-    // Scrapes while collections keep running: the latency a real scraper sees.
+    // Scrapes at the benchmark's fixed rate while collections keep running.
     const mixed = await scrape(exporter, origin, settings.mixedScrapes, settings);
-    sampleRss();
 
     return {
       firstScrapeMs,
@@ -183,6 +212,20 @@ async function measureCollections({ settings, fixture, fixtureInfo, active, idle
     };
   } finally {
     await exporter.stop();
+  }
+}
+
+async function waitForFirstRemoteWrite(exporter, fixture, samplesBefore, timeoutMs) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { receiver } = await fixture.counters();
+    if (receiver.samples > samplesBefore) return;
+    if (receiver.invalidRequests > 0) throw new Error(`the remote-write receiver refused the exporter's request: ${receiver.lastError}`);
+    exporter.assertAlive('waiting for the first remote write');
+    if (performance.now() > deadline) {
+      throw new Error(`no remote-write samples arrived within ${timeoutMs} ms of the first scrape; last output:\n${exporter.logTail().join('\n')}`);
+    }
+    await sleep(50);
   }
 }
 
@@ -204,7 +247,7 @@ export async function runScenario({ mode, containers, settings, fixture, log }) 
   log(`${mode} ${containers} container(s): collections paused (scrape cost)`);
   const scrapes = await measureScrapes({ settings, fixtureInfo, active });
   log(`${mode} ${containers} container(s): collections every ${settings.collectInterval} (collection cost${active ? ', remote write' : ''})`);
-  const collections = await measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond });
+  const collections = await measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond, cpuMsPerScrape: scrapes.cpuMsPerScrape });
   const extraStarts = await measureStartups({ settings, fixtureInfo, active, runs: settings.extraStartups });
   const startups = [scrapes.firstScrapeMs, collections.firstScrapeMs, ...extraStarts];
   return {
@@ -216,7 +259,8 @@ export async function runScenario({ mode, containers, settings, fixture, log }) 
     cpuMsPerScrape: scrapes.cpuMsPerScrape,
     cpuMsPerCollection: collections.cpuMsPerCollection,
     idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond,
-    steadyRssMiB: Math.max(scrapes.rssMiB, collections.steadyRssMiB),
+    steadyRssMiB: collections.steadyRssMiB,
+    rssScrapedAt50PerSecondMiB: scrapes.rssMiB,
     peakRssMiB: collections.peakRssMiB,
     scrapeP50Ms: scrapes.scrapeP50Ms,
     scrapeP99Ms: scrapes.scrapeP99Ms,
