@@ -147,7 +147,10 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
       const task = exporter.collector.latestTask;
       if (!task || !awsInfo) return [];
       return discoverEndpoints(task, { selfDockerId: self.dockerId ?? sidecarDockerIdFromLabels(task, config), logger })
-        .map((endpoint): ScrapeTarget => ({ ...endpoint, labels: { ...labelsFor(task, awsInfo!, endpoint.containerName), instance: endpoint.instance } }));
+        .map((endpoint): ScrapeTarget => ({
+          ...endpoint,
+          labels: { ...labelsFor(task, awsInfo!, endpoint.containerName), instance: endpoint.instance },
+        }));
     },
     sink: enqueue,
     logger,

@@ -8,10 +8,10 @@
  * those fields, ONE warning names the calls that failed, and the labels fall back to what the metadata
  * gives. The SDK is imported lazily so Passive mode never loads it.
  */
-import type { TaskMetadata } from '../metadata/types';
-import type { CredentialProvider } from './sigv4';
 import type { ActiveLogger } from './ports';
+import type { CredentialProvider } from './sigv4';
 import { parseTaskIdentity } from './task-identity';
+import type { TaskMetadata } from '../metadata/types';
 
 export interface AwsTaskInfo {
   readonly serviceName?: string;

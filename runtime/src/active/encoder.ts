@@ -2,9 +2,9 @@
  * Encodes a batch of series as a Remote-Write 1.0 request body: protobuf `WriteRequest`, then snappy
  * block compression (not the framed/stream format, which receivers reject).
  */
-import { snappyCompress } from './snappy';
 import { WriteRequestBits } from './remote-write-schema';
 import { WireSeries } from './series';
+import { snappyCompress } from './snappy';
 
 /** Float64 bit pattern Prometheus uses for a staleness marker (value.StaleNaN). */
 export const STALE_NAN_HIGH_BITS = 0x7ff00000;

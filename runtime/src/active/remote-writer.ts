@@ -5,10 +5,10 @@
  * accumulating in the queue behind it, so an outage shorter than the queue's capacity loses nothing.
  */
 import { encodeWriteRequest } from './encoder';
+import { RemoteWriteTransport } from './http-transport';
 import { ActiveLogger, Clock } from './ports';
 import { RemoteWriteStats } from './remote-write-stats';
 import { QueueBatch, SampleQueue } from './sample-queue';
-import { RemoteWriteTransport } from './http-transport';
 
 export interface BackoffOptions {
   /** First retry delay before jitter. */

@@ -3,10 +3,10 @@
  * from the task metadata plus what the AWS APIs added. Active mode attaches the same set so dashboards
  * cannot tell the modes apart. Empty values are left out (remote write forbids them).
  */
-import type { Labels } from '../model';
-import type { TaskMetadata } from '../metadata/types';
 import type { AwsTaskInfo } from './aws-enrichment';
 import { parseTaskIdentity, snakeCase } from './task-identity';
+import type { TaskMetadata } from '../metadata/types';
+import type { Labels } from '../model';
 
 export interface TargetLabelInputs {
   readonly task: TaskMetadata;

@@ -6,13 +6,13 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { startActiveMode } from '../../src/active';
-import { createLogger } from '../../src/logger';
-import { startExporter } from '../../src/exporter';
-import { startSimulatedTask, type SimulatedTask } from '../../src/simulator';
-import { testConfig } from '../helpers';
 import { awsErrorServer } from './helpers';
 import { StrictReceiver } from './strict-receiver';
+import { startActiveMode } from '../../src/active';
+import { startExporter } from '../../src/exporter';
+import { createLogger } from '../../src/logger';
+import { startSimulatedTask, type SimulatedTask } from '../../src/simulator';
+import { testConfig } from '../helpers';
 
 const PASSWORD = 'Sup3r-S3cret-RW-pass';
 const USER = 'tenant-42';
@@ -20,7 +20,9 @@ const USER = 'tenant-42';
 /** Serves the simulator's answers, with the sidecar and a scrapeable `app-1` added to `/task`. */
 async function metadataProxy(sim: SimulatedTask, sidecarPort: () => number, appPort: number, metricsPath: string) {
   const sidecar = {
-    Name: 'asserts-sidecar', DockerId: 'sidecar-docker-id', KnownStatus: 'RUNNING',
+    Name: 'asserts-sidecar',
+    DockerId: 'sidecar-docker-id',
+    KnownStatus: 'RUNNING',
     Labels: { PROMETHEUS_EXPORTER_PORT: '', PROMETHEUS_EXPORTER_PATH: metricsPath },
     Networks: [{ NetworkMode: 'awsvpc', IPv4Addresses: ['10.0.2.106'] }],
   };
@@ -102,9 +104,18 @@ test('sidecar and scraped series reach the receiver with the target labels, and 
     const labelsOf = (key: string) => Object.fromEntries(JSON.parse(key) as Array<[string, string]>);
     const taskId = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
     const common = {
-      cluster: 'sim-cluster', workload: 'sim', service: 'sim', ecs_taskdef_name: 'sim', ecs_taskdef_version: '1',
-      task_id: taskId, pod: `sim-${taskId}`, availability_zone: 'us-west-2a', namespace: 'AWS/ECS',
-      region: 'us-west-2', account_id: '111122223333', tenant: USER,
+      cluster: 'sim-cluster',
+      workload: 'sim',
+      service: 'sim',
+      ecs_taskdef_name: 'sim',
+      ecs_taskdef_version: '1',
+      task_id: taskId,
+      pod: `sim-${taskId}`,
+      availability_zone: 'us-west-2a',
+      namespace: 'AWS/ECS',
+      region: 'us-west-2',
+      account_id: '111122223333',
+      tenant: USER,
     };
     // The sidecar's own series: the sample's `container` wins over the sidecar's target label (honor_labels).
     expect(labelsOf(cpuApp0()[0])).toMatchObject({ ...common, job: 'asserts-sidecar', container: 'app-0' });

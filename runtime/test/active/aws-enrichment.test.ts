@@ -4,12 +4,12 @@
  */
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { awsErrorServer, CapturingLogger } from './helpers';
+import { MotoServer } from './moto-server';
 import { AwsEnrichment, fetchAwsTaskInfo } from '../../src/active/aws-enrichment';
 import { honorLabels, targetLabels } from '../../src/active/target-labels';
 import { parseTaskIdentity, snakeCase } from '../../src/active/task-identity';
 import type { TaskMetadata } from '../../src/metadata/types';
-import { awsErrorServer, CapturingLogger } from './helpers';
-import { MotoServer } from './moto-server';
 
 const credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 const REGION = 'us-east-1';
@@ -31,11 +31,18 @@ describe('against moto', () => {
     subnetId = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: '10.20.1.0/24', AvailabilityZone: 'us-east-1a' }))).Subnet!.SubnetId!;
     const cluster = (await ecs.send(new CreateClusterCommand({ clusterName: 'shop-prod' }))).cluster!;
     await ecs.send(new RegisterTaskDefinitionCommand({
-      family: 'checkout', networkMode: 'awsvpc', requiresCompatibilities: ['FARGATE'], cpu: '256', memory: '512',
+      family: 'checkout',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
       containerDefinitions: [{ name: 'app', image: 'nginx', essential: true, cpu: 256, memory: 512 }],
     }));
     const run = await ecs.send(new RunTaskCommand({
-      cluster: cluster.clusterArn, taskDefinition: 'checkout', launchType: 'FARGATE', group: 'service:checkout-svc',
+      cluster: cluster.clusterArn,
+      taskDefinition: 'checkout',
+      launchType: 'FARGATE',
+      group: 'service:checkout-svc',
       networkConfiguration: { awsvpcConfiguration: { subnets: [subnetId], securityGroups: [] } },
       tags: [{ key: 'CostCenter', value: '42' }, { key: 'team-name', value: 'payments' }],
     }));
@@ -50,7 +57,11 @@ describe('against moto', () => {
     const logger = new CapturingLogger();
     const info = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
     expect(info).toEqual({
-      serviceName: 'checkout-svc', subnetId, vpcId, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined,
+      serviceName: 'checkout-svc',
+      subnetId,
+      vpcId,
+      taskDefinitionFamily: undefined,
+      taskDefinitionRevision: undefined,
       tags: { 'CostCenter': '42', 'team-name': 'payments' },
     });
     expect(logger.atLevel('warn')).toEqual([]);
@@ -68,18 +79,35 @@ describe('against moto', () => {
     const aws = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
     const { taskId, accountId } = parseTaskIdentity(task.TaskARN, task.Cluster);
     expect(targetLabels({ task, aws, containerName: 'app', tenant: 'tenant-a' })).toEqual({
-      job: 'app', container: 'app', cluster: 'shop-prod', workload: 'checkout-svc', service: 'checkout-svc',
-      ecs_taskdef_name: 'checkout', ecs_taskdef_version: '1', task_id: taskId, pod: `checkout-svc-${taskId}`,
-      vpc_id: vpcId, subnet_id: subnetId, availability_zone: 'us-east-1a', namespace: 'AWS/ECS',
-      region: REGION, account_id: accountId, tenant: 'tenant-a', tag_cost_center: '42', tag_team_name: 'payments',
+      job: 'app',
+      container: 'app',
+      cluster: 'shop-prod',
+      workload: 'checkout-svc',
+      service: 'checkout-svc',
+      ecs_taskdef_name: 'checkout',
+      ecs_taskdef_version: '1',
+      task_id: taskId,
+      pod: `checkout-svc-${taskId}`,
+      vpc_id: vpcId,
+      subnet_id: subnetId,
+      availability_zone: 'us-east-1a',
+      namespace: 'AWS/ECS',
+      region: REGION,
+      account_id: accountId,
+      tenant: 'tenant-a',
+      tag_cost_center: '42',
+      tag_team_name: 'payments',
     });
   });
 });
 
 describe('degraded paths', () => {
   const task: TaskMetadata = {
-    Cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod', TaskARN: 'arn:aws:ecs:eu-west-1:111122223333:task/prod/abcdef0123',
-    Family: 'web', Revision: '7', AvailabilityZone: 'eu-west-1b',
+    Cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',
+    TaskARN: 'arn:aws:ecs:eu-west-1:111122223333:task/prod/abcdef0123',
+    Family: 'web',
+    Revision: '7',
+    AvailabilityZone: 'eu-west-1b',
   };
 
   test('AccessDenied degrades to metadata-only labels with one warning, and is cached for the task life', async () => {
@@ -89,15 +117,27 @@ describe('degraded paths', () => {
       const enrichment = new AwsEnrichment({ endpoint: fake.endpoint, credentials, logger });
       const info = await enrichment.taskInfo(task);
       await enrichment.taskInfo(task);
-      expect(info).toEqual({ tags: {}, serviceName: undefined, subnetId: undefined, vpcId: undefined, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined });
+      expect(info).toEqual({
+        tags: {}, serviceName: undefined, subnetId: undefined, vpcId: undefined, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined,
+      });
       expect(fake.requests()).toBe(1);
       const warnings = logger.atLevel('warn');
       expect(warnings).toHaveLength(1);
       expect(warnings[0].fields).toEqual({ failedCalls: ['ecs:DescribeTasks (AccessDeniedException)'] });
       expect(targetLabels({ task, aws: info, containerName: 'web' })).toEqual({
-        job: 'web', container: 'web', cluster: 'prod', workload: 'web', service: 'web', ecs_taskdef_name: 'web',
-        ecs_taskdef_version: '7', task_id: 'abcdef0123', pod: 'web-abcdef0123', availability_zone: 'eu-west-1b',
-        namespace: 'AWS/ECS', region: 'eu-west-1', account_id: '111122223333',
+        job: 'web',
+        container: 'web',
+        cluster: 'prod',
+        workload: 'web',
+        service: 'web',
+        ecs_taskdef_name: 'web',
+        ecs_taskdef_version: '7',
+        task_id: 'abcdef0123',
+        pod: 'web-abcdef0123',
+        availability_zone: 'eu-west-1b',
+        namespace: 'AWS/ECS',
+        region: 'eu-west-1',
+        account_id: '111122223333',
       });
     } finally {
       await fake.close();

@@ -1,11 +1,11 @@
+import { CapturingLogger, FakeClock } from './helpers';
+import { StrictReceiver } from './strict-receiver';
 import { HttpTransport, parseRetryAfter } from '../../src/active/http-transport';
 import { Clock, systemClock } from '../../src/active/ports';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { backoffDelayMs, DEFAULT_BACKOFF, RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';
-import { CapturingLogger, FakeClock } from './helpers';
-import { StrictReceiver } from './strict-receiver';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const CPU = seriesLabels('container_cpu_usage_seconds_total', { container: 'app' });
@@ -17,7 +17,13 @@ function setup(receiver: StrictReceiver, samples = 4, capacity = 100, clock: Clo
   const logger = new CapturingLogger();
   const transport = new HttpTransport({ url: receiver.url, userAgent: 'test' });
   const writer = new RemoteWriter({
-    queue, transport, stats, logger, clock, flushIntervalMs: 1000, random: () => 0.5,
+    queue,
+    transport,
+    stats,
+    logger,
+    clock,
+    flushIntervalMs: 1000,
+    random: () => 0.5,
     backoff: { minMs: 100, maxMs: 3200, maxRetryAfterMs: 60_000 },
   });
   return { queue, stats, logger, clock: clock as FakeClock, transport, writer };

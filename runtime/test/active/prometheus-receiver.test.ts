@@ -3,14 +3,14 @@
  * back through its query API, including an outage: Prometheus is stopped while samples keep coming,
  * started again, and every sample produced meanwhile must then be queryable.
  */
+import { CapturingLogger } from './helpers';
+import { PrometheusServer } from './prometheus-server';
 import { HttpTransport } from '../../src/active/http-transport';
 import { systemClock } from '../../src/active/ports';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';
-import { CapturingLogger } from './helpers';
-import { PrometheusServer } from './prometheus-server';
 
 const USER = 'tenant-a';
 const PASSWORD = 'pr0m-s3cret-pa55';
@@ -21,7 +21,12 @@ function pipeline(url: string, password = PASSWORD) {
   const logger = new CapturingLogger();
   const transport = new HttpTransport({ url, userAgent: 'asserts-ecs-exporter/test', basicAuth: { username: USER, password } });
   const writer = new RemoteWriter({
-    queue, transport, stats, logger, clock: systemClock, flushIntervalMs: 200,
+    queue,
+    transport,
+    stats,
+    logger,
+    clock: systemClock,
+    flushIntervalMs: 200,
     backoff: { minMs: 50, maxMs: 500, maxRetryAfterMs: 5000 },
   });
   return { queue, stats, logger, writer };

@@ -23,6 +23,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface QueryResult { metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }
+
 export interface RangeSample { readonly timestampMs: number; readonly value: string }
 
 export class PrometheusServer {
@@ -95,7 +97,7 @@ export class PrometheusServer {
   }
 
   /** Instant query; returns the `data.result` array. */
-  async query(promql: string, atMs?: number): Promise<Array<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }>> {
+  async query(promql: string, atMs?: number): Promise<QueryResult[]> {
     const params = new URLSearchParams({ query: promql });
     if (atMs !== undefined) params.set('time', String(atMs / 1000));
     const response = await fetch(`http://127.0.0.1:${this.port}/api/v1/query?${params}`, { headers: { authorization: this.authorization() } });

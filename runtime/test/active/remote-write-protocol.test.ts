@@ -1,5 +1,6 @@
 import * as fc from 'fast-check';
-import { snappyCompress, snappyUncompress } from '../../src/active/snappy';
+import { CapturingLogger, FakeClock } from './helpers';
+import { STALE_NAN_BITS, StrictReceiver } from './strict-receiver';
 import { encodeWriteRequest, encodeWriteRequestProto } from '../../src/active/encoder';
 import { HttpTransport } from '../../src/active/http-transport';
 import { WriteRequest } from '../../src/active/remote-write-schema';
@@ -7,8 +8,7 @@ import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';
-import { CapturingLogger, FakeClock } from './helpers';
-import { STALE_NAN_BITS, StrictReceiver } from './strict-receiver';
+import { snappyCompress, snappyUncompress } from '../../src/active/snappy';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 

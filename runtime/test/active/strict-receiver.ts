@@ -6,8 +6,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
-import { snappyUncompress } from '../../src/active/snappy';
 import { WriteRequestBits } from '../../src/active/remote-write-schema';
+import { snappyUncompress } from '../../src/active/snappy';
 
 export interface ReceivedSample {
   readonly value: number;
@@ -45,12 +45,12 @@ interface LongLike { low: number; high: number }
 
 function longToBigInt(value: LongLike | number): bigint {
   if (typeof value === 'number') return BigInt(value);
-  return (BigInt(value.high >>> 0) << 32n) | BigInt(value.low >>> 0);
+  return BigInt.asUintN(32, BigInt(value.high)) * 2n ** 32n + BigInt.asUintN(32, BigInt(value.low));
 }
 
 function longToSignedNumber(value: LongLike | number): number {
   if (typeof value === 'number') return value;
-  return value.high * 2 ** 32 + (value.low >>> 0);
+  return value.high * 2 ** 32 + (value.low < 0 ? value.low + 2 ** 32 : value.low);
 }
 
 /** Checks one decoded request against the spec; returns the violation or undefined. */
@@ -69,7 +69,8 @@ function validate(headers: http.IncomingHttpHeaders, body: Buffer, lastTimestamp
   } catch (err) {
     return `body is not snappy block data: ${(err as Error).message}`;
   }
-  let request: { timeseries?: Array<{ labels?: Array<{ name: string; value: string }>; samples?: Array<{ value: LongLike | number; timestamp: LongLike | number }> }> };
+  type DecodedSample = { value: LongLike | number; timestamp: LongLike | number };
+  let request: { timeseries?: Array<{ labels?: Array<{ name: string; value: string }>; samples?: DecodedSample[] }> };
   try {
     request = WriteRequestBits.decode(proto) as unknown as typeof request;
   } catch (err) {
@@ -129,11 +130,10 @@ export class StrictReceiver {
   authenticate?: (req: http.IncomingMessage, body: Buffer) => string | undefined;
   private readonly lastTimestamp = new Map<string, number>();
   private server?: http.Server;
+  private port = 0;
 
   /** With `tls`, the receiver speaks HTTPS with that key and certificate. */
   constructor(private readonly tls?: { key: string; cert: string }) {}
-
-  private port = 0;
 
   get url(): string {
     return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/api/v1/write`;

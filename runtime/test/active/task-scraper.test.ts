@@ -1,11 +1,11 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { CapturingLogger } from './helpers';
 import { ExpositionParseError, parseExposition } from '../../src/active/exposition-parser';
 import { systemClock } from '../../src/active/ports';
 import { LabelPair, WireSample } from '../../src/active/series';
 import { discoverEndpoints, ScrapeTarget, TaskScraper } from '../../src/active/task-scraper';
 import type { ContainerMetadata, TaskMetadata } from '../../src/metadata/types';
-import { CapturingLogger } from './helpers';
 
 describe('exposition parser', () => {
   test('reads names, escaped label values, special values, timestamps and ignores comments', () => {
@@ -103,7 +103,8 @@ describe('task scraping', () => {
       const emitted: Emitted[] = [];
       const labels = { job: 'api', container: 'api', cluster: 'prod', instance: `10.0.0.1:${target.port}` };
       const targets: ScrapeTarget[] = [{ containerName: 'api', url: `http://127.0.0.1:${target.port}/metrics`, instance: labels.instance, labels }];
-      const scraper = new TaskScraper({ targets: () => targets, sink: collectingSink(emitted), logger: new CapturingLogger(), clock: systemClock, intervalMs: 15_000 });
+      const logger = new CapturingLogger();
+      const scraper = new TaskScraper({ targets: () => targets, sink: collectingSink(emitted), logger, clock: systemClock, intervalMs: 15_000 });
       const before = Date.now();
       await scraper.scrapeOnce();
       await scraper.stop();
@@ -189,7 +190,10 @@ describe('task scraping', () => {
       const emitted: Emitted[] = [];
       const scraper = new TaskScraper({
         targets: () => discoverEndpoints(task).map((e) => ({ ...e, labels: { job: e.containerName, instance: e.instance } })),
-        sink: collectingSink(emitted), logger: new CapturingLogger(), clock: systemClock, intervalMs: 15_000,
+        sink: collectingSink(emitted),
+        logger: new CapturingLogger(),
+        clock: systemClock,
+        intervalMs: 15_000,
       });
       await scraper.scrapeOnce();
       await scraper.stop();

@@ -109,7 +109,9 @@ describe('remote-write TLS with a self-signed certificate', () => {
 });
 
 /** An independent SigV4 check (AWS "Create a signed AWS API request"), for the receiver side. */
-function verifySigV4(req: IncomingMessage, body: Buffer, secretAccessKey: string, expect: { accessKeyId: string; region: string; service: string }): string | undefined {
+interface SigV4Scope { accessKeyId: string; region: string; service: string }
+
+function verifySigV4(req: IncomingMessage, body: Buffer, secretAccessKey: string, expect: SigV4Scope): string | undefined {
   const auth = req.headers.authorization ?? '';
   const match = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
   if (!match) return `malformed Authorization: ${auth.slice(0, 40)}`;
