@@ -1,10 +1,18 @@
 /**
  * Self-metrics of the remote-write pipeline. They are exposed on the sidecar's metrics endpoint and
  * remote-written with everything else, so a receiver outage or a full queue is visible afterwards.
+ * Names, types and help come from the catalog's SELF_METRICS (the README catalog is generated from it).
  */
-import { MetricFamily } from '../model';
+import { SELF_METRICS } from '../metrics/catalog';
+import type { MetricFamily, MetricType } from '../model';
 
 export const REMOTE_WRITE_METRIC_PREFIX = 'ecs_exporter_remote_write_';
+
+function family(name: string, value: number): MetricFamily {
+  const entry = SELF_METRICS.find((e) => e.name === REMOTE_WRITE_METRIC_PREFIX + name);
+  if (entry === undefined || entry.type === 'histogram') throw new Error(`self-metric ${REMOTE_WRITE_METRIC_PREFIX + name} is not in the catalog`);
+  return { name: entry.name, help: entry.help, type: entry.type as MetricType, samples: [{ labels: {}, value }] };
+}
 
 export class RemoteWriteStats {
   samplesSent = 0;
@@ -22,21 +30,16 @@ export class RemoteWriteStats {
   constructor(private readonly queueLength: () => number, readonly queueCapacity: number) {}
 
   families(): MetricFamily[] {
-    const p = REMOTE_WRITE_METRIC_PREFIX;
-    const counter = (name: string, help: string, value: number): MetricFamily =>
-      ({ name: p + name, help, type: 'counter', samples: [{ labels: {}, value }] });
-    const gauge = (name: string, help: string, value: number): MetricFamily =>
-      ({ name: p + name, help, type: 'gauge', samples: [{ labels: {}, value }] });
     return [
-      counter('samples_sent_total', 'Samples the remote-write receiver accepted.', this.samplesSent),
-      counter('samples_failed_total', 'Samples in requests refused with a non-retryable 4xx status.', this.samplesFailed),
-      counter('samples_dropped_total', 'Samples dropped because the queue was full or the shutdown deadline passed.', this.samplesDropped),
-      counter('samples_out_of_order_total', 'Samples not queued because their timestamp was not newer than the last one of their series.', this.samplesOutOfOrder),
-      counter('samples_retried_total', 'Samples sent again after a 429, 5xx or network error.', this.samplesRetried),
-      counter('requests_retried_total', 'Remote-write requests sent again after a 429, 5xx or network error.', this.requestsRetried),
-      gauge('queue_samples', 'Samples waiting in the remote-write queue.', this.queueLength()),
-      gauge('queue_capacity_samples', 'Capacity of the remote-write queue in samples.', this.queueCapacity),
-      gauge('last_success_timestamp_seconds', 'Unix time of the last request the receiver accepted (0 before the first).', this.lastSuccessfulSendMs / 1000),
+      family('samples_sent_total', this.samplesSent),
+      family('samples_failed_total', this.samplesFailed),
+      family('samples_dropped_total', this.samplesDropped),
+      family('samples_out_of_order_total', this.samplesOutOfOrder),
+      family('samples_retried_total', this.samplesRetried),
+      family('requests_retried_total', this.requestsRetried),
+      family('queue_samples', this.queueLength()),
+      family('queue_capacity_samples', this.queueCapacity),
+      family('last_success_timestamp_seconds', this.lastSuccessfulSendMs / 1000),
     ];
   }
 }
