@@ -1,0 +1,99 @@
+import { loadShape } from './fixtures';
+import { Collector, type Scheduler } from '../src/collector';
+import { createLogger } from '../src/logger';
+import type { TaskMetadata, TaskStats } from '../src/metadata/types';
+import { SelfMetrics } from '../src/self-metrics';
+
+/** A scheduler the test fires by hand. */
+class ManualScheduler implements Scheduler {
+  readonly pending = new Map<number, { callback: () => void; ms: number }>();
+  private next = 1;
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.pending.set(id, { callback, ms });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  fire(): void {
+    const [id, timer] = [...this.pending.entries()][0];
+    this.pending.delete(id);
+    timer.callback();
+  }
+}
+
+const shape = loadShape('ec2-bridge-cgroupv2');
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+function setup(failing: { value: boolean }) {
+  const scheduler = new ManualScheduler();
+  const logs: { level: string; msg: string }[] = [];
+  const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) });
+  let calls = 0;
+  const client = {
+    fetchTask: async () => {
+      calls++;
+      if (failing.value) throw new Error('metadata /task: HTTP 500 after 3 attempts');
+      return shape.task as TaskMetadata;
+    },
+    fetchTaskStats: async () => shape.stats as TaskStats,
+  };
+  let clock = 1_700_000_000_000;
+  const selfMetrics = new SelfMetrics({ defaultMetrics: false });
+  const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler, now: () => clock });
+  return { scheduler, logs, collector, selfMetrics, calls: () => calls, tick: (ms: number) => (clock += ms) };
+}
+
+describe('collection loop', () => {
+  test('collects at start, then every interval through the injected scheduler, and stops cleanly', async () => {
+    const { scheduler, collector, calls, tick } = setup({ value: false });
+    const seen: number[] = [];
+    collector.onCollection((families, atMs) => void seen.push(atMs, families.length));
+    collector.start();
+    await flush();
+    expect(calls()).toBe(1);
+    expect([...scheduler.pending.values()].map((t) => t.ms)).toEqual([15_000]);
+    tick(15_000);
+    scheduler.fire();
+    await flush();
+    expect(calls()).toBe(2);
+    expect(seen[0]).toBe(1_700_000_000_000);
+    expect(seen[2]).toBe(1_700_000_015_000);
+    expect(collector.latest?.networkLayout).toBe('bridge');
+    await collector.stop();
+    expect(scheduler.pending.size).toBe(0);
+  });
+
+  test('an outage is logged once when it starts and once when it ends; up follows it', async () => {
+    const failing = { value: true };
+    const { collector, logs, selfMetrics } = setup(failing);
+    const up = async () => (await selfMetrics.registry.getSingleMetric('ecs_exporter_collection_up')!.get()).values[0].value;
+    for (let i = 0; i < 3; i++) expect(await collector.collectNow()).toBe(false);
+    expect(await up()).toBe(0);
+    expect(collector.latest).toBeUndefined();
+    failing.value = false;
+    expect(await collector.collectNow()).toBe(true);
+    expect(await up()).toBe(1);
+    expect(logs.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['collection failed; serving self-metrics only until the metadata endpoint recovers']);
+    expect(logs.filter((l) => l.msg === 'collection recovered')).toHaveLength(1);
+  });
+
+  test('a failing listener is logged and does not break collection', async () => {
+    const { collector, logs } = setup({ value: false });
+    collector.onCollection(() => {
+      throw new Error('boom');
+    });
+    expect(await collector.collectNow()).toBe(true);
+    expect(logs.some((l) => l.level === 'error' && l.msg === 'collection listener failed')).toBe(true);
+  });
+
+  test('the latest task metadata survives a failed collection (Active mode scrape targets)', async () => {
+    const failing = { value: false };
+    const { collector } = setup(failing);
+    await collector.collectNow();
+    failing.value = true;
+    await collector.collectNow();
+    expect(collector.latestTask?.Family).toBe('web');
+  });
+});
