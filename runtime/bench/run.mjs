@@ -11,7 +11,7 @@
  * Options: --containers 1,10,50  --modes passive,active  --no-outage  --update-readme
  *          --node-arg=--cpu-prof (repeatable; passed to the exporter's node, e.g. to profile it)
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -90,6 +90,18 @@ function log(message) {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
+/**
+ * Copies the built lib/ aside for the length of the run: other work on this machine recompiles
+ * lib/ at any time, and every scenario must measure the same build. The copy sits under
+ * node_modules/.cache so that its requires still resolve to the runtime's node_modules.
+ */
+function snapshotBuild() {
+  const dir = join(RUNTIME_DIR, 'node_modules', '.cache', 'asserts-ecs-exporter-bench', String(process.pid));
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(join(RUNTIME_DIR, 'lib'), join(dir, 'lib'), { recursive: true });
+  return { libDir: join(dir, 'lib'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 function updateReadme(markdown) {
   const text = readFileSync(README, 'utf8');
   const begin = text.indexOf(README_BEGIN);
@@ -110,24 +122,27 @@ async function main() {
     },
   });
   const profile = values.smoke ? SMOKE : FULL;
-  const mainJs = join(RUNTIME_DIR, 'lib', 'main.js');
-  if (!existsSync(mainJs)) throw new Error(`${mainJs} does not exist: build the runtime first (npx projen compile in runtime/)`);
+  if (!existsSync(join(RUNTIME_DIR, 'lib', 'main.js'))) throw new Error(`${join(RUNTIME_DIR, 'lib', 'main.js')} does not exist: build the runtime first (npx projen compile in runtime/)`);
+  const build = snapshotBuild();
+  process.once('exit', build.remove);
+  const mainJs = join(build.libDir, 'main.js');
   const require = createRequire(import.meta.url);
-  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(RUNTIME_DIR, 'lib', 'active', 'remote-write-stats.js'));
+  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(build.libDir, 'active', 'remote-write-stats.js'));
 
   const settings = {
     ...profile,
     containers: values.containers ? values.containers.split(',').map(Number) : profile.containers,
     runtimeDir: RUNTIME_DIR,
+    libDir: build.libDir,
     mainJs,
     nodeArgs: values['node-arg'],
     exporterEnv: {},
   };
   const modes = values.modes.split(',');
-  const results = { mode: values.smoke ? 'smoke' : 'full', startedAt: new Date().toISOString(), machine: machine(), settings: { ...settings, mainJs: 'lib/main.js', runtimeDir: undefined }, scenarios: [] };
+  const results = { mode: values.smoke ? 'smoke' : 'full', startedAt: new Date().toISOString(), machine: machine(), settings: { ...settings, mainJs: 'lib/main.js', runtimeDir: undefined, libDir: undefined }, scenarios: [] };
 
   const fixture = startFixtureProcess();
-  const stopOnSignal = () => fixture.close().finally(() => process.exit(130));
+  const stopOnSignal = () => fixture.close().finally(() => process.exit(130)); // 'exit' removes the build copy
   process.once('SIGINT', stopOnSignal);
   try {
     for (const mode of modes) {

@@ -32,7 +32,7 @@ export function startFixtureProcess() {
   };
 
   return {
-    start: (containers, runtimeDir) => call('start', { containers, runtimeDir }),
+    start: (containers, libDir) => call('start', { containers, libDir }),
     counters: () => call('counters'),
     setOutage: (on) => call('setOutage', { on }),
     async close() {

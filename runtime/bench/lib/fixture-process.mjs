@@ -16,9 +16,9 @@ let receiver;
 let aws;
 
 const commands = {
-  async start({ containers, runtimeDir }) {
+  async start({ containers, libDir }) {
     await commands.stop();
-    task = await startSimulatedTask({ containers, runtimeDir });
+    task = await startSimulatedTask({ containers, libDir });
     receiver = await startRemoteWriteReceiver();
     aws = await startFakeAwsApi();
     return { metadataUri: task.metadataUri, remoteWriteUrl: receiver.url, awsEndpoint: aws.endpoint, description: task.description };

@@ -43,7 +43,7 @@ async function scrapeQueueState(origin, prefix) {
 }
 
 export async function runOutageScenario({ containers, settings, fixture, metricPrefix, log }) {
-  const fixtureInfo = await fixture.start(containers, settings.runtimeDir);
+  const fixtureInfo = await fixture.start(containers, settings.libDir);
   await fixture.setOutage(true);
   const port = await freePort();
   const extra = { ...settings.exporterEnv };

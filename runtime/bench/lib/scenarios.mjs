@@ -243,7 +243,7 @@ async function measureStartups({ settings, fixtureInfo, active, runs }) {
 /** One (mode, container count) scenario. */
 export async function runScenario({ mode, containers, settings, fixture, log }) {
   const active = mode === 'active';
-  const fixtureInfo = await fixture.start(containers, settings.runtimeDir);
+  const fixtureInfo = await fixture.start(containers, settings.libDir);
   log(`${mode} ${containers} container(s): collections paused (scrape cost)`);
   const scrapes = await measureScrapes({ settings, fixtureInfo, active });
   log(`${mode} ${containers} container(s): collections every ${settings.collectInterval} (collection cost${active ? ', remote write' : ''})`);

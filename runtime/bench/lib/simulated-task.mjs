@@ -1,14 +1,15 @@
 /**
- * The simulated ECS task of the runtime itself (runtime/src/simulator, built to lib/simulator),
+ * The simulated ECS task of the runtime itself (runtime/src/simulator, built to lib/simulator and
+ * taken from the benchmark's copy of lib/),
  * so the benchmark reads exactly the shapes the exporter's tests use. Fargate (awsvpc, cgroup v1)
  * is the default shape: the most common home of the sidecar.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-export async function startSimulatedTask({ containers, runtimeDir, shape = 'fargate-v1' }) {
+export async function startSimulatedTask({ containers, libDir, shape = 'fargate-v1' }) {
   const require = createRequire(import.meta.url);
-  const simulator = require(join(runtimeDir, 'lib', 'simulator', 'index.js'));
+  const simulator = require(join(libDir, 'simulator', 'index.js'));
   const task = await simulator.startSimulatedTask({ shape, containers });
   return {
     metadataUri: task.metadataUri,
