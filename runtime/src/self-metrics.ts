@@ -7,6 +7,23 @@ import type { AttemptObservation } from './metadata/client';
 import { SELF_METRICS, type SelfMetricEntry } from './metrics/catalog';
 
 const NON_CONFORMING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+/**
+ * prom-client's event-loop-lag family. Left out for cost (runtime/bench): computing it walks an HDR
+ * histogram four times per scrape (stddev + three percentiles), about a third of a scrape's CPU, and
+ * its delay monitor samples every 10 ms, which was most of the idle process's CPU (~6 ms/s).
+ */
+const EVENT_LOOP_LAG_METRICS = [
+  'nodejs_eventloop_lag_seconds',
+  'nodejs_eventloop_lag_min_seconds',
+  'nodejs_eventloop_lag_max_seconds',
+  'nodejs_eventloop_lag_mean_seconds',
+  'nodejs_eventloop_lag_stddev_seconds',
+  'nodejs_eventloop_lag_p50_seconds',
+  'nodejs_eventloop_lag_p90_seconds',
+  'nodejs_eventloop_lag_p99_seconds',
+];
+/** The delay monitor cannot be switched off on its own: with its family removed, sample it rarely. */
+const EVENT_LOOP_MONITOR_RESOLUTION_MS = 60_000;
 
 export class SelfMetrics {
   readonly registry = new Registry();
@@ -47,10 +64,11 @@ export class SelfMetrics {
     for (const outcome of ['success', 'failure']) this.collections.inc({ outcome }, 0);
     for (const endpoint of ['task', 'task_stats']) this.requests.inc({ endpoint, outcome: 'success' }, 0);
     if (options.defaultMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry });
+      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_RESOLUTION_MS });
       // prom-client exposes these totals as gauges, which `promtool check metrics` rejects; the same
       // numbers stay available as nodejs_active_handles / _requests / _resources (per type).
       for (const name of NON_CONFORMING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+      for (const name of EVENT_LOOP_LAG_METRICS) this.registry.removeSingleMetric(name);
     }
   }
 

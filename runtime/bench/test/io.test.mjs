@@ -82,8 +82,9 @@ test('an exporter that never answers fails the benchmark with its output, instea
   const exporter = startExporter({ mainJs: silent, env: {} });
   try {
     await assert.rejects(
-      waitForFirstScrape(exporter, { url: `http://127.0.0.1:${await freePort()}/metrics`, isComplete: () => true, timeoutMs: 400 }),
-      /no successful scrape .* within 400 ms[\s\S]*started but never listening/,
+      // 3 s: long enough for the child to have printed its line even on a loaded machine.
+      waitForFirstScrape(exporter, { url: `http://127.0.0.1:${await freePort()}/metrics`, isComplete: () => true, timeoutMs: 3_000 }),
+      /no successful scrape .* within 3000 ms[\s\S]*started but never listening/,
     );
   } finally {
     await exporter.stop();
