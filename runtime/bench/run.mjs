@@ -22,7 +22,7 @@ import { startFixtureProcess } from './lib/fixture-client.mjs';
 import { runOutageScenario } from './lib/outage.mjs';
 import { renderMarkdown } from './lib/report.mjs';
 import { runScenario } from './lib/scenarios.mjs';
-import { measureShippedSize } from './lib/shipped-size.mjs';
+import { assembleImageApp, estimateShippedSizeFromLocalTree } from './lib/shipped-size.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 const RUNTIME_DIR = resolve(BENCH_DIR, '..');
@@ -49,7 +49,7 @@ const FULL = {
   outageFillTimeoutMs: 240_000,
   outageHoldMs: 5_000,
   outageDrainTimeoutMs: 180_000,
-  measureSizeByInstall: true,
+  assembleImageApp: true,
 };
 
 /** Same code paths, small windows: proves the benchmark works, says nothing about budgets. */
@@ -71,7 +71,7 @@ const SMOKE = {
   outageFillTimeoutMs: 30_000,
   outageHoldMs: 1_000,
   outageDrainTimeoutMs: 30_000,
-  measureSizeByInstall: false,
+  assembleImageApp: false,
 };
 
 function machine() {
@@ -125,15 +125,28 @@ async function main() {
   if (!existsSync(join(RUNTIME_DIR, 'lib', 'main.js'))) throw new Error(`${join(RUNTIME_DIR, 'lib', 'main.js')} does not exist: build the runtime first (npx projen compile in runtime/)`);
   const build = snapshotBuild();
   process.once('exit', build.remove);
-  const mainJs = join(build.libDir, 'main.js');
+  // Full mode runs the exporter from the image's /app layout (pruned production tree); short mode
+  // from the frozen lib/ copy against the runtime's own node_modules.
+  let libDir = build.libDir;
+  let shippedSize;
+  if (profile.assembleImageApp) {
+    log('assembling the image /app layout (Dockerfile deps stage) in a scratch dir');
+    const app = await assembleImageApp(RUNTIME_DIR, build.libDir);
+    process.once('exit', app.remove);
+    libDir = join(app.appDir, 'lib');
+    shippedSize = app.shippedSize;
+  } else {
+    shippedSize = await estimateShippedSizeFromLocalTree(RUNTIME_DIR);
+  }
+  const mainJs = join(libDir, 'main.js');
   const require = createRequire(import.meta.url);
-  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(build.libDir, 'active', 'remote-write-stats.js'));
+  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(libDir, 'active', 'remote-write-stats.js'));
 
   const settings = {
     ...profile,
     containers: values.containers ? values.containers.split(',').map(Number) : profile.containers,
     runtimeDir: RUNTIME_DIR,
-    libDir: build.libDir,
+    libDir,
     mainJs,
     nodeArgs: values['node-arg'],
     exporterEnv: {},
@@ -156,8 +169,7 @@ async function main() {
   } finally {
     await fixture.close();
   }
-  log(`shipped size (${settings.measureSizeByInstall ? 'npm ci --omit=dev in a temp dir' : 'local tree'})`);
-  results.shippedSize = await measureShippedSize(RUNTIME_DIR, { install: settings.measureSizeByInstall });
+  results.shippedSize = shippedSize;
   results.finishedAt = new Date().toISOString();
   results.budgets = evaluateBudgets(results);
 

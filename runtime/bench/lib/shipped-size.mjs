@@ -1,10 +1,11 @@
 /**
  * On-disk size of what the image ships: the runtime Dockerfile copies the production
- * node_modules (`npm ci --omit=dev`), the compiled `lib/` and package.json into /app.
+ * node_modules (its `deps` stage: `npm ci --omit=dev`, then pruning), the compiled `lib/` and
+ * package.json into /app.
  * Sizes are apparent file sizes (what an image layer's tar stores), in bytes.
  */
 import { execFile } from 'node:child_process';
-import { copyFileSync, lstatSync, mkdtempSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,22 +35,65 @@ export function directorySize(root, skip = () => false) {
 }
 
 /**
- * Installs the production dependencies from the lockfile into a temporary directory, exactly as
- * the Dockerfile's `deps` stage does, and measures them. Needs the npm registry (or npm's cache).
+ * The RUN commands of one stage of the Dockerfile (`FROM ... AS <stage>`), continuation lines joined.
  */
-export async function measureByInstall(runtimeDir) {
-  const scratch = mkdtempSync(join(tmpdir(), 'bench-shipped-'));
+export function stageRunCommands(dockerfileText, stage) {
+  const joined = dockerfileText.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
+  const commands = [];
+  let inStage = false;
+  for (const line of joined) {
+    if (/^FROM\s/i.test(line)) inStage = new RegExp(`\\sAS\\s+${stage}$`, 'i').test(line);
+    else if (inStage && /^RUN\s/i.test(line)) commands.push(line.replace(/^RUN\s+/i, ''));
+  }
+  if (commands.length === 0) throw new Error(`the Dockerfile has no RUN command in a stage named "${stage}"`);
+  return commands;
+}
+
+/**
+ * Builds what the image's /app holds, in a scratch directory: the Dockerfile's `deps` stage (its
+ * npm commands are run by the bench with the machine's npm cache, which the stage's
+ * `npm cache clean` must not wipe; every other command of the stage runs as written), then lib/
+ * and package.json. Needs the npm registry or npm's cache. The benchmark then runs the exporter
+ * from there, so it measures and exercises exactly the pruned dependency tree the image ships.
+ */
+export async function assembleImageApp(runtimeDir, libDir) {
+  const scratch = mkdtempSync(join(tmpdir(), 'bench-image-app-'));
+  const app = join(scratch, 'app');
   try {
-    copyFileSync(join(runtimeDir, 'package.json'), join(scratch, 'package.json'));
-    copyFileSync(join(runtimeDir, 'package-lock.json'), join(scratch, 'package-lock.json'));
+    mkdirSync(app);
+    copyFileSync(join(runtimeDir, 'package.json'), join(app, 'package.json'));
+    copyFileSync(join(runtimeDir, 'package-lock.json'), join(app, 'package-lock.json'));
     await run('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--loglevel=error'], {
-      cwd: scratch,
+      cwd: app,
       maxBuffer: 16 * 1024 * 1024,
       env: { ...process.env, NODE_ENV: 'production' },
     });
-    return { method: 'npm ci --omit=dev', ...directorySize(join(scratch, 'node_modules')), packages: await largestPackages(join(scratch, 'node_modules')) };
-  } finally {
+    const stageCommands = stageRunCommands(readFileSync(join(runtimeDir, 'Dockerfile'), 'utf8'), 'deps')
+      .flatMap((command) => command.split(/\s&&\s/).map((part) => part.trim()))
+      .filter((part) => !/^npm\s/.test(part));
+    for (const command of stageCommands) await run('sh', ['-c', command], { cwd: app, maxBuffer: 16 * 1024 * 1024 });
+    rmSync(join(app, 'package-lock.json'));
+    cpSync(libDir, join(app, 'lib'), { recursive: true });
+    const dependencies = directorySize(join(app, 'node_modules'));
+    const lib = directorySize(join(app, 'lib'));
+    const manifestBytes = lstatSync(join(app, 'package.json')).size;
+    return {
+      appDir: app,
+      remove: () => rmSync(scratch, { recursive: true, force: true }),
+      shippedSize: {
+        method: 'Dockerfile deps stage (npm ci --omit=dev + its pruning) in a scratch dir',
+        stageCommands,
+        dependenciesBytes: dependencies.bytes,
+        dependencyFiles: dependencies.files,
+        libBytes: lib.bytes,
+        libFiles: lib.files,
+        totalBytes: dependencies.bytes + lib.bytes + manifestBytes,
+        largestPackages: await largestPackages(join(app, 'node_modules')),
+      },
+    };
+  } catch (error) {
     rmSync(scratch, { recursive: true, force: true });
+    throw error;
   }
 }
 
@@ -72,7 +116,7 @@ export async function measureFromInstalledTree(runtimeDir) {
     bytes += size.bytes;
     files += size.files;
   }
-  return { method: 'npm ls --omit=dev (local tree)', bytes, files, packages: await largestPackages(join(runtimeDir, 'node_modules'), new Set(packageDirs)) };
+  return { method: 'local production tree, npm ls --omit=dev (an estimate: without the Dockerfile pruning)', bytes, files, packages: await largestPackages(join(runtimeDir, 'node_modules'), new Set(packageDirs)) };
 }
 
 /** The ten biggest top-level packages (scoped ones by full name), to say where the bytes are. */
@@ -92,9 +136,9 @@ async function largestPackages(nodeModules, onlyDirs) {
   return sizes.sort((a, b) => b.bytes - a.bytes).slice(0, 10);
 }
 
-/** The whole shipped payload: production dependencies + lib/ + package.json. */
-export async function measureShippedSize(runtimeDir, { install }) {
-  const dependencies = install ? await measureByInstall(runtimeDir) : await measureFromInstalledTree(runtimeDir);
+/** Short-mode estimate: the runtime's own production tree (without the Dockerfile's pruning) + lib/. */
+export async function estimateShippedSizeFromLocalTree(runtimeDir) {
+  const dependencies = await measureFromInstalledTree(runtimeDir);
   const lib = directorySize(join(runtimeDir, 'lib'));
   const manifestBytes = lstatSync(join(runtimeDir, 'package.json')).size;
   return {
