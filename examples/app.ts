@@ -141,8 +141,11 @@ export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps)
   return stack;
 }
 
-/** The example app with all three stacks. */
-export function buildExampleApp(outdir: string = EXAMPLE_OUTDIR): App {
+/**
+ * The example app with all three stacks. Under the CDK CLI (`cdk deploy --app ...`) the CLI's
+ * output directory wins, so the CLI finds the assembly it asked for.
+ */
+export function buildExampleApp(outdir: string = process.env.CDK_OUTDIR ?? EXAMPLE_OUTDIR): App {
   const app = new App({
     outdir,
     // Feature flags that `cdk init` writes into a new app's cdk.json: launch templates instead of
