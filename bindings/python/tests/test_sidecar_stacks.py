@@ -15,7 +15,9 @@ from asserts_cdk_ecs_sidecar import AssertsSidecar, SidecarMode
 from sidecar_stacks import ActiveEc2Stack, PassiveFargateStack
 
 APP_DIR = Path(__file__).resolve().parent.parent
-REPO_RUNTIME_DIR = APP_DIR.parent.parent / "runtime"
+REPO_ROOT = APP_DIR.parent.parent
+REPO_RUNTIME_DIR = REPO_ROOT / "runtime"
+TYPESCRIPT_TWINS = REPO_ROOT / "bindings" / "parity" / "typescript-stacks.js"
 
 SIDECAR_NAME = "ecs-dockerstats-exporter"
 METRICS_PATH = "/container-stats/actuator/prometheus"
@@ -80,6 +82,23 @@ def cloud_assembly(tmp_path_factory):
     )
     assert result.returncode == 0, f"app.py failed:\n{result.stderr}"
     return outdir
+
+
+@pytest.fixture(scope="module")
+def typescript_assembly(tmp_path_factory):
+    """The same stacks written in TypeScript against the compiled library (bindings/parity)."""
+    outdir = tmp_path_factory.mktemp("typescript.cdk.out")
+    result = subprocess.run(
+        ["node", str(TYPESCRIPT_TWINS), str(outdir)], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, f"{TYPESCRIPT_TWINS.name} failed:\n{result.stderr}"
+    return outdir
+
+
+def resources_without_cdk_metadata(template_file: Path) -> dict:
+    """The template's resources minus AWS::CDK::Metadata, whose analytics name the calling language."""
+    resources = json.loads(template_file.read_text())["Resources"]
+    return {lid: r for lid, r in resources.items() if r["Type"] != "AWS::CDK::Metadata"}
 
 
 # --- Passive mode on Fargate ARM64 -------------------------------------------------------------
@@ -237,3 +256,17 @@ def test_app_bundles_the_runtime_from_the_installed_package_as_the_sidecar_image
     for relative in staged:
         assert (context / relative).read_bytes() == (REPO_RUNTIME_DIR / relative).read_bytes(), relative
     assert json.loads((context / "package.json").read_text())["name"] == "asserts-ecs-exporter"
+
+
+# --- Same result as TypeScript --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack_name", ["PassiveFargateArm64", "ActiveEc2"])
+def test_python_synthesizes_the_same_template_as_typescript(cloud_assembly, typescript_assembly, stack_name):
+    python_resources = resources_without_cdk_metadata(cloud_assembly / f"{stack_name}.template.json")
+    typescript_resources = resources_without_cdk_metadata(typescript_assembly / f"{stack_name}.template.json")
+    assert python_resources == typescript_resources
+    # Same image asset hash: the wheel's runtime folder builds the same image as the repository's.
+    python_images = json.loads((cloud_assembly / f"{stack_name}.assets.json").read_text())["dockerImages"]
+    typescript_images = json.loads((typescript_assembly / f"{stack_name}.assets.json").read_text())["dockerImages"]
+    assert list(python_images) == list(typescript_images)

@@ -42,8 +42,9 @@ class SidecarStacksTest {
     private static final String SIDECAR_NAME = "ecs-dockerstats-exporter";
     private static final String METRICS_PATH = "/container-stats/actuator/prometheus";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Path REPO_RUNTIME_DIR =
-            Path.of(System.getProperty("repository.root", "../..")).resolve("runtime").normalize();
+    private static final Path REPO_ROOT = Path.of(System.getProperty("repository.root", "../..")).normalize();
+    private static final Path REPO_RUNTIME_DIR = REPO_ROOT.resolve("runtime");
+    private static final Path TYPESCRIPT_TWINS = REPO_ROOT.resolve("bindings/parity/typescript-stacks.js");
 
     private PassiveFargateStack passive;
     private JsonNode passiveTemplate;
@@ -205,6 +206,46 @@ class SidecarStacksTest {
         }
         assertEquals("asserts-ecs-exporter",
                 JSON.readTree(context.resolve("package.json").toFile()).get("name").asText());
+    }
+
+    // --- Same result as TypeScript -------------------------------------------------------------------
+
+    @Test
+    void javaSynthesizesTheSameTemplatesAsTypeScript(@TempDir final Path javaOut, @TempDir final Path typescriptOut)
+            throws IOException, InterruptedException {
+        App app = App.Builder.create().outdir(javaOut.toString()).build();
+        new PassiveFargateStack(app, "PassiveFargateArm64", null);
+        new ActiveEc2Stack(app, "ActiveEc2", null);
+        app.synth();
+
+        // The same stacks written in TypeScript against the compiled library (bindings/parity).
+        Process twins = new ProcessBuilder("node", TYPESCRIPT_TWINS.toString(), typescriptOut.toString())
+                .redirectErrorStream(true)
+                .start();
+        String twinsOutput = new String(twins.getInputStream().readAllBytes());
+        assertEquals(0, twins.waitFor(), twinsOutput);
+
+        for (String stackName : List.of("PassiveFargateArm64", "ActiveEc2")) {
+            assertEquals(resourcesWithoutCdkMetadata(typescriptOut.resolve(stackName + ".template.json")),
+                    resourcesWithoutCdkMetadata(javaOut.resolve(stackName + ".template.json")), stackName);
+            // Same image asset hash: the jar's runtime folder builds the same image as the repository's.
+            assertEquals(JSON.readTree(typescriptOut.resolve(stackName + ".assets.json").toFile()).get("dockerImages"),
+                    JSON.readTree(javaOut.resolve(stackName + ".assets.json").toFile()).get("dockerImages"), stackName);
+        }
+    }
+
+    /** The template's resources minus AWS::CDK::Metadata, whose analytics name the calling language. */
+    private static JsonNode resourcesWithoutCdkMetadata(final Path templateFile) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode resources =
+                (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(templateFile.toFile()).get("Resources");
+        List<String> metadata = new ArrayList<>();
+        resources.fields().forEachRemaining(entry -> {
+            if ("AWS::CDK::Metadata".equals(entry.getValue().get("Type").asText())) {
+                metadata.add(entry.getKey());
+            }
+        });
+        resources.remove(metadata);
+        return resources;
     }
 
     // --- Template helpers -----------------------------------------------------------------------------
