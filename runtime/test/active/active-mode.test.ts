@@ -7,10 +7,10 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { awsErrorServer } from './helpers';
-import { StrictReceiver } from './strict-receiver';
+import { STALE_NAN_BITS, StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
-import { createLogger } from '../../src/logger';
+import { createLogger, silentLogger } from '../../src/logger';
 import { startSimulatedTask, type SimulatedTask } from '../../src/simulator';
 import { testConfig } from '../helpers';
 
@@ -140,5 +140,52 @@ test('sidecar and scraped series reach the receiver with the target labels, and 
   } finally {
     await exporter.stop();
     await Promise.all([proxy.close(), sim.stop(), app.close(), aws.close(), receiver.stop()]);
+  }
+});
+
+test('a container that stops gets a staleness marker on each of its series', async () => {
+  const sim = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, includeStopped: false });
+  const aws = await awsErrorServer('AccessDeniedException', 400);
+  const receiver = new StrictReceiver();
+  await receiver.start();
+  let app1Stopped = false;
+  // Like ECS once app-1 exits: KnownStatus STOPPED and stats null (Fargate).
+  const proxy = http.createServer(async (req, res) => {
+    const upstream = await fetch(sim.metadataUri + req.url);
+    const body = await upstream.json() as any;
+    if (app1Stopped && req.url === '/task') {
+      const app1 = body.Containers.find((c: { Name: string }) => c.Name === 'app-1');
+      app1.KnownStatus = 'STOPPED';
+    }
+    if (app1Stopped && req.url === '/task/stats') {
+      for (const id of Object.keys(body)) if (id.endsWith('-1000000001')) body[id] = null;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  const exporter = await startExporter(testConfig({
+    ECS_CONTAINER_METADATA_URI_V4: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    collectInterval: '200ms',
+    remoteWrite_url: receiver.url,
+    remoteWrite_flushInterval: '100ms',
+  }), { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
+  try {
+    await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+    const app1Series = () => [...receiver.series.entries()].filter(([k]) => k.includes('"container","app-1"'));
+    await until('app-1 series', () => app1Series().length > 0 && app1Series().every(([, s]) => s.length >= 2));
+    const before = app1Series().length;
+    app1Stopped = true;
+    await until('stale markers for app-1', () => app1Series().every(([, s]) => s[s.length - 1].bits === STALE_NAN_BITS));
+    expect(app1Series()).toHaveLength(before);
+    expect(before).toBeGreaterThan(5);
+    // app-0 keeps going without markers.
+    const app0 = [...receiver.series.entries()].filter(([k]) => k.includes('"container","app-0"'));
+    expect(app0.length).toBeGreaterThan(5);
+    expect(app0.every(([, s]) => s.every((sample) => sample.bits !== STALE_NAN_BITS))).toBe(true);
+  } finally {
+    await exporter.stop();
+    proxy.closeAllConnections();
+    await Promise.all([new Promise((r) => proxy.close(r)), sim.stop(), aws.close(), receiver.stop()]);
   }
 });
