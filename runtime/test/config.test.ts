@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import { ConfigError, DEFAULT_MAX_PENDING_SAMPLES, parseConfig, parseDuration } from '../src/config';
 
 const BASE = { ECS_CONTAINER_METADATA_URI_V4: 'http://169.254.170.2/v4/abc' };
@@ -141,5 +142,37 @@ describe('configuration from the environment', () => {
   test('secrets never appear in an error message', () => {
     const message = errorOf({ remoteWrite_url: 'https://x/w', remoteWrite_basicAuth_password: 'hunter2' });
     expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('configuration on arbitrary input (property-based)', () => {
+  const VARIABLES = [
+    'httpListenPort', 'metricsPath', 'collectInterval', 'httpAuth_username', 'httpAuth_password', 'logLevel', 'remoteWrite_url',
+    'remoteWrite_basicAuth_username', 'remoteWrite_basicAuth_password', 'remoteWrite_bearerToken', 'SKIP_TLS_VERIFY',
+    'remoteWrite_tlsInsecureSkipVerify', 'remoteWrite_tlsCAFile', 'remoteWrite_aws_useSigv4', 'remoteWrite_aws_region',
+    'remoteWrite_flushInterval', 'remoteWrite_maxPendingSamples', 'scrapeInterval',
+  ];
+  const value = fc.oneof(fc.string(), fc.constantFrom('true', 'FALSE', '15s', '0', '70000', 'https://x/w', 'ftp://x', '/p', 'debug', '-1', '1m30s'));
+
+  test('either a frozen config or ONE ConfigError line that starts with a variable name, never a secret', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.constantFrom(...VARIABLES), value), (env) => {
+        const secret = 'S3CR3T-value';
+        const withSecret = { ...env, ...(env.remoteWrite_basicAuth_password !== undefined ? { remoteWrite_basicAuth_password: secret } : {}) };
+        try {
+          const config = parseConfig({ ...BASE, ...withSecret });
+          expect(Object.isFrozen(config)).toBe(true);
+          expect(config.httpListenPort).toBeGreaterThanOrEqual(1);
+          expect(config.collectIntervalMs).toBeGreaterThan(0);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ConfigError);
+          const message = (error as Error).message;
+          expect(message).not.toMatch(/[\r\n]/);
+          expect(VARIABLES.some((name) => message.startsWith(name))).toBe(true);
+          expect(message).not.toContain(secret);
+        }
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
