@@ -69,9 +69,9 @@ export class SampleQueue {
   /**
    * Queues one sample. `labels` must come from `seriesLabels` (sorted, with `__name__`).
    * A staleness marker must use `stale: true`; it is placed after the series' last sample.
+   * `key` is `seriesKey(labels)` when the caller already has it (it is the costly part of a push).
    */
-  push(labels: readonly LabelPair[], sample: WireSample): EnqueueResult {
-    const key = seriesKey(labels);
+  push(labels: readonly LabelPair[], sample: WireSample, key: string = seriesKey(labels)): EnqueueResult {
     let entry = this.seriesByKey.get(key);
     let timestampMs = Math.trunc(sample.timestampMs);
     if (entry && timestampMs <= entry.lastTimestampMs) {

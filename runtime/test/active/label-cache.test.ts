@@ -42,7 +42,7 @@ test('unchanged series reuse their label sets; the samples still arrive under th
     expect(build.mock.calls.length).toBe(builtAfterWarmUp);
 
     await active.writer.drain();
-    const cpuApp0 = [...receiver.series.entries()].filter(([key]) => key.includes('"container_cpu_usage_seconds_total"') && key.includes('"app-0"'));
+    const cpuApp0 = [...receiver.series.entries()].filter(([key]) => key.includes('"container_cpu_usage_seconds_total"') && key.includes('["container","app-0"]'));
     expect(cpuApp0).toHaveLength(1);
     expect(cpuApp0[0][1].length).toBeGreaterThanOrEqual(3);
   } finally {
