@@ -171,6 +171,7 @@ async function main() {
   }
   results.shippedSize = shippedSize;
   results.finishedAt = new Date().toISOString();
+  results.loadAverageAtEnd = os.loadavg().map((load) => Math.round(load * 100) / 100);
   results.budgets = evaluateBudgets(results);
 
   const markdown = renderMarkdown(results);

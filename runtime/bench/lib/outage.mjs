@@ -57,6 +57,7 @@ export async function runOutageScenario({ containers, settings, fixture, metricP
   try {
     await waitForFirstScrape(exporter, { url: `${origin}${METRICS_PATH}`, isComplete: hasContainerMetrics, timeoutMs: settings.firstScrapeTimeoutMs });
     const fillStartedAt = performance.now();
+    const statsRequestsAtFillStart = (await fixture.counters()).statsRequests;
     let state = await scrapeQueueState(origin, metricPrefix);
     const capacity = state.capacity;
     log(`active outage, ${containers} containers: filling a ${capacity}-sample queue (collectInterval ${settings.outageCollectInterval})`);
@@ -69,6 +70,7 @@ export async function runOutageScenario({ containers, settings, fixture, metricP
       state = await scrapeQueueState(origin, metricPrefix);
     }
     const fillMs = performance.now() - fillStartedAt;
+    const collectionsDuringFill = (await fixture.counters()).statsRequests - statsRequestsAtFillStart;
 
     // Hold the full queue (the oldest samples are being dropped now) and watch memory settle.
     const rssSamples = [];
@@ -113,6 +115,7 @@ export async function runOutageScenario({ containers, settings, fixture, metricP
       queueCapacity: capacity,
       collectInterval: settings.outageCollectInterval,
       fillSeconds: fillMs / 1000,
+      collectionsPerSecondDuringFill: (collectionsDuringFill * 1000) / fillMs,
       pendingWhenFull: fullState.pending,
       droppedWhenFull: fullState.dropped,
       outOfOrderWhenFull: fullState.outOfOrder,

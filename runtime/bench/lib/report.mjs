@@ -6,7 +6,7 @@ const cell = (value, digits = 2) => (value === undefined || value === null || Nu
 export function renderMarkdown(results) {
   const lines = [];
   const m = results.machine;
-  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average at start ${m.loadAverageAtStart.join(' / ')} (the machine is shared, so CPU and latency figures carry that noise).`);
+  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end: the machine was shared with other test suites, which inflates wall-clock figures (latency, start-up) far more than CPU and RSS.`);
   lines.push('');
   lines.push('| mode | containers | samples per scrape | first scrape (ms) | CPU per collection (ms) | CPU per scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -22,7 +22,7 @@ export function renderMarkdown(results) {
     lines.push('');
     lines.push('| full outage queue | value |');
     lines.push('|---|---:|');
-    lines.push(`| containers, collect interval | ${o.containers}, ${o.collectInterval} |`);
+    lines.push(`| containers, collect interval asked (collections/s achieved) | ${o.containers}, ${o.collectInterval} (${cell(o.collectionsPerSecondDuringFill, 1)}/s) |`);
     lines.push(`| queue capacity (samples) | ${o.queueCapacity} |`);
     lines.push(`| time to fill (s) | ${cell(o.fillSeconds, 1)} |`);
     lines.push(`| RSS with the full queue (MiB) | ${cell(o.fullQueueRssMiB, 1)} |`);

@@ -5,6 +5,7 @@ import { evaluateBudgets } from '../lib/budgets.mjs';
 import { readQueueState } from '../lib/outage.mjs';
 import { parseCpuMsFromStat, parseStatusFieldMiB, readCpuMs, readMemoryMiB } from '../lib/proc-stats.mjs';
 import { countExpositionSamples, hasContainerMetrics } from '../lib/scenarios.mjs';
+import { stageRunCommands } from '../lib/shipped-size.mjs';
 import { quantile } from '../lib/statistics.mjs';
 
 test('CPU time is read from utime+stime even when the command name has spaces and parentheses', () => {
@@ -74,4 +75,19 @@ test('budgets: worst value decides, missing scenarios are n/a rather than a pass
   assert.equal(byId['first-scrape'].verdict, 'PASS');
   assert.equal(byId['shipped-size'].verdict, 'PASS');
   assert.equal(byId['active-full-queue-rss'].verdict, 'n/a');
+});
+
+test('the RUN commands of the Dockerfile stage the image copies node_modules from are found, continuation lines joined', () => {
+  const dockerfile = [
+    'FROM node:24 AS build',
+    'RUN npm ci',
+    'FROM node:24 AS deps',
+    'COPY package.json ./',
+    'RUN npm ci --omit=dev \\',
+    ' && find node_modules -name "*.map" -delete',
+    'FROM node:24',
+    'RUN echo final',
+  ].join('\n');
+  assert.deepEqual(stageRunCommands(dockerfile, 'deps'), ['npm ci --omit=dev   && find node_modules -name "*.map" -delete']);
+  assert.throws(() => stageRunCommands(dockerfile, 'prune'), /no RUN command in a stage named "prune"/);
 });
