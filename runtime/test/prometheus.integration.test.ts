@@ -52,6 +52,8 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   const NETWORK_BYTES_PER_SECOND = 20_000;
   let task: SimulatedTask;
   let exporter: ExporterHandle;
+  let bridgeTask: SimulatedTask;
+  let bridgeExporter: ExporterHandle;
   let prometheus: ChildProcess;
   let promUrl: string;
   let dataDir: string;
@@ -63,6 +65,9 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
       testConfig({ ECS_CONTAINER_METADATA_URI_V4: task.metadataUri, collectInterval: '250ms', httpAuth_username: 'prom', httpAuth_password: 'scrape-secret' }),
       { host: '127.0.0.1', logger: silentLogger },
     );
+    // An EC2 bridge task beside it: there each container has its own namespace (app-i at (i+1) x rate).
+    bridgeTask = await startSimulatedTask({ shape: 'ec2-bridge-v2', containers: 2, cpuCores: CPU_CORES, networkBytesPerSecond: NETWORK_BYTES_PER_SECOND });
+    bridgeExporter = await startExporter(testConfig({ ECS_CONTAINER_METADATA_URI_V4: bridgeTask.metadataUri, collectInterval: '250ms' }), { host: '127.0.0.1', logger: silentLogger });
     dataDir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
     const configFile = join(dataDir, 'prometheus.yml');
     writeFileSync(configFile, [
@@ -78,6 +83,11 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
       '      password: scrape-secret',
       '    static_configs:',
       `      - targets: ['127.0.0.1:${exporter.port}']`,
+      '  - job_name: ecs-sidecar-bridge',
+      '    honor_labels: true',
+      `    metrics_path: ${bridgeExporter.config.metricsPath}`,
+      '    static_configs:',
+      `      - targets: ['127.0.0.1:${bridgeExporter.port}']`,
       '',
     ].join('\n'));
     const port = await freePort();
@@ -101,6 +111,8 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
     }
     await exporter?.stop();
     await task?.stop();
+    await bridgeExporter?.stop();
+    await bridgeTask?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -112,10 +124,10 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   }
 
   test('rate() over container_cpu_usage_seconds_total returns the CPU rate the simulated task produces', async () => {
-    await waitFor(async () => (await query('up{job="ecs-sidecar"}'))[0]?.value[1] === '1', 20_000, () => `target not up: ${promLog}`);
+    await waitFor(async () => (await query('min(up)'))[0]?.value[1] === '1' && (await query('up')).length === 2, 20_000, () => `targets not up: ${promLog}`);
     // 15 s of 1 s scrapes; collection every 250 ms keeps the sampling jitter small.
     await new Promise((resolve) => setTimeout(resolve, 16_000));
-    const rates = await query('rate(container_cpu_usage_seconds_total[12s])');
+    const rates = await query('rate(container_cpu_usage_seconds_total{job="ecs-sidecar"}[12s])');
     expect(rates.map((r) => r.metric.container).sort()).toEqual(['app-0', 'app-1']);
     for (const r of rates) {
       expect(Number(r.value[1])).toBeGreaterThan(CPU_CORES * 0.9);
@@ -126,15 +138,26 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   }, 60_000);
 
   test('sum by task of the network rate counts the awsvpc namespace once, not once per container', async () => {
-    const result = await query('sum by (task_id) (rate(container_network_receive_bytes_total[12s]))');
+    const result = await query('sum by (task_id) (rate(container_network_receive_bytes_total{job="ecs-sidecar"}[12s]))');
     expect(result).toHaveLength(1);
     const rate = Number(result[0].value[1]);
     expect(rate).toBeGreaterThan(NETWORK_BYTES_PER_SECOND * 0.9);
     expect(rate).toBeLessThan(NETWORK_BYTES_PER_SECOND * 1.1);
   });
 
+  test('sum by task of the network rate in bridge mode adds up each container\'s own namespace', async () => {
+    const perContainer = await query('rate(container_network_receive_bytes_total{job="ecs-sidecar-bridge"}[12s])');
+    expect(perContainer.map((r) => r.metric.container).sort()).toEqual(['app-0', 'app-1']);
+    const result = await query('sum by (task_id) (rate(container_network_receive_bytes_total{job="ecs-sidecar-bridge"}[12s]))');
+    expect(result).toHaveLength(1);
+    const rate = Number(result[0].value[1]);
+    // app-0 at 1x and app-1 at 2x the configured rate.
+    expect(rate).toBeGreaterThan(3 * NETWORK_BYTES_PER_SECOND * 0.9);
+    expect(rate).toBeLessThan(3 * NETWORK_BYTES_PER_SECOND * 1.1);
+  });
+
   test('the up-style gauge reads 1 in Prometheus', async () => {
-    expect((await query('ecs_exporter_collection_up'))[0]?.value[1]).toBe('1');
+    expect((await query('ecs_exporter_collection_up')).map((r) => r.value[1])).toEqual(['1', '1']);
   });
 });
 
