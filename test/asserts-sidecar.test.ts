@@ -7,6 +7,9 @@ import {
 } from './helpers';
 import { AssertsSidecar, SidecarImage, SidecarMode } from '../src';
 
+// The module object itself (not an ES namespace copy), so that a spy sees CDK's calls too.
+const nodeFs: typeof fs = jest.requireActual('fs');
+
 const DEFAULT_NAME = 'ecs-dockerstats-exporter';
 const DEFAULT_PATH = '/container-stats/actuator/prometheus';
 
@@ -98,6 +101,25 @@ describe('the bundled image', () => {
     for (const excluded of ['node_modules', 'lib', 'test', 'coverage', 'bench']) {
       expect(staged).not.toContain(excluded);
     }
+  });
+
+  test('hashing and staging the image never walk runtime/node_modules', () => {
+    const listed: string[] = [];
+    const realReaddir = nodeFs.readdirSync;
+    const spy = jest.spyOn(nodeFs, 'readdirSync').mockImplementation(((dir: fs.PathLike, ...rest: any[]) => {
+      listed.push(String(dir));
+      return (realReaddir as any)(dir, ...rest);
+    }) as any);
+    try {
+      const stack = newStack();
+      new AssertsSidecar(fargateTask(stack), 'Metrics');
+      dockerImageAssets(stack);
+    } finally {
+      spy.mockRestore();
+    }
+    const runtimeDir = path.join(__dirname, '..', 'runtime');
+    expect(listed).toContain(runtimeDir);
+    expect(listed.filter(dir => dir.startsWith(path.join(runtimeDir, 'node_modules')))).toEqual([]);
   });
 
   test('an ARM64 task gets a linux/arm64 image', () => {
