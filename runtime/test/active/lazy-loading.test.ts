@@ -1,0 +1,84 @@
+/**
+ * Passive mode never loads the AWS SDK: the program is bundled with its npm packages left external,
+ * so every package it loads shows in `require.cache`, which a preloaded probe prints at exit.
+ * Active mode, for contrast, does load it.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildSync } from 'esbuild';
+import { awsErrorServer } from './helpers';
+import { freePort } from './prometheus-server';
+import { StrictReceiver } from './strict-receiver';
+import { startSimulatedTask } from '../../src/simulator';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lazy-load-'));
+const entry = path.join(dir, 'main.js');
+const probe = path.join(dir, 'probe.js');
+
+beforeAll(() => {
+  // dynamic-import unsupported: esbuild turns `import()` into `require()`, as tsc's CommonJS output (lib/) does.
+  buildSync({
+    entryPoints: [path.join(__dirname, '..', '..', 'src', 'main.ts')],
+    bundle: true,
+    packages: 'external',
+    platform: 'node',
+    target: 'node20',
+    supported: { 'dynamic-import': false },
+    outfile: entry,
+    logLevel: 'silent',
+  });
+  fs.writeFileSync(probe, `process.on('exit', () => {
+    const loaded = Object.keys(require.cache).filter((p) => p.includes('/node_modules/@aws-sdk/'));
+    require('node:fs').writeSync(1, 'AWS_SDK_MODULES_LOADED=' + loaded.length + '\\n');
+  });\n`);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function runUntilHealthy(env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['-r', probe, entry], {
+    env: { PATH: process.env.PATH, NODE_PATH: path.join(__dirname, '..', '..', 'node_modules'), httpListenPort: String(port), collectInterval: '200ms', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    const deadline = Date.now() + 20_000;
+    // Wait for a couple of collections (Active mode makes its AWS calls on the first one).
+    while (!/"collection done"[\s\S]*"collection done"/.test(output)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`exporter did not collect:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGTERM');
+    await exited;
+    return output;
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+test('Passive mode loads no AWS SDK module; Active mode does', async () => {
+  const sim = await startSimulatedTask({ containers: 1 });
+  const aws = await awsErrorServer('AccessDeniedException', 400);
+  const receiver = new StrictReceiver();
+  await receiver.start();
+  try {
+    const passive = await runUntilHealthy({ ECS_CONTAINER_METADATA_URI_V4: sim.metadataUri, logLevel: 'debug' });
+    expect(passive).toContain('AWS_SDK_MODULES_LOADED=0');
+    const active = await runUntilHealthy({
+      ECS_CONTAINER_METADATA_URI_V4: sim.metadataUri,
+      logLevel: 'debug',
+      remoteWrite_url: receiver.url,
+      AWS_ENDPOINT_URL: aws.endpoint,
+      AWS_ACCESS_KEY_ID: 'a',
+      AWS_SECRET_ACCESS_KEY: 'b',
+    });
+    expect(active).toMatch(/AWS_SDK_MODULES_LOADED=[1-9]/);
+  } finally {
+    await Promise.all([sim.stop(), aws.close(), receiver.stop()]);
+  }
+});
