@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { request } from 'undici';
+import { readCpuMs } from './proc-stats.mjs';
 
 /** Asks the kernel for a free loopback port (closed again before the exporter binds it). */
 export async function freePort() {
@@ -75,7 +76,8 @@ export function startExporter({ mainJs, env, nodeArgs = [] }) {
 /**
  * Polls the metrics endpoint from the moment of spawn until an answer is 200 AND carries
  * container metrics (an empty exposition does not count as a successful scrape).
- * Returns milliseconds from spawn to the end of that response.
+ * Returns milliseconds from spawn to the end of that response, and the CPU the exporter had used by
+ * then (a figure a loaded machine inflates much less than the wall-clock one).
  */
 export async function waitForFirstScrape(exporter, { url, isComplete, timeoutMs, pollEveryMs = 5 }) {
   const deadline = exporter.spawnedAtMs + timeoutMs;
@@ -86,7 +88,9 @@ export async function waitForFirstScrape(exporter, { url, isComplete, timeoutMs,
       // A fresh connection per attempt: before the exporter listens these fail fast with ECONNREFUSED.
       const response = await request(url, { headersTimeout: 2_000, bodyTimeout: 2_000, reset: true });
       const body = await response.body.text();
-      if (response.statusCode === 200 && isComplete(body)) return performance.now() - exporter.spawnedAtMs;
+      if (response.statusCode === 200 && isComplete(body)) {
+        return { wallMs: performance.now() - exporter.spawnedAtMs, cpuMs: readCpuMs(exporter.pid) };
+      }
       lastProblem = `HTTP ${response.statusCode}, ${body.length} bytes${response.statusCode === 200 ? ' without container metrics' : ''}`;
     } catch (error) {
       lastProblem = error.code ?? error.message;

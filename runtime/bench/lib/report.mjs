@@ -8,11 +8,11 @@ export function renderMarkdown(results) {
   const m = results.machine;
   lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end: the machine was shared with other test suites, which inflates wall-clock figures (latency, start-up) far more than CPU and RSS.`);
   lines.push('');
-  lines.push('| mode | containers | samples per scrape | first scrape (ms) | CPU per collection (ms) | CPU per scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
+  lines.push('| mode | containers | samples per scrape | first scrape: ms (CPU ms) | CPU per collection (ms) | CPU per scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of results.scenarios) {
     const rw = s.remoteWrite;
-    lines.push(`| ${s.mode} | ${s.containers} | ${s.expositionSamples} | ${cell(s.firstScrapeMs, 0)} | ${cell(s.cpuMsPerCollection)} | ${cell(s.cpuMsPerScrape)} | ${cell(s.idleCpuMsPerSecond)} | ${cell(s.steadyRssMiB, 1)} | ${cell(s.scrapeP50Ms)} / ${cell(s.scrapeP99Ms)} | ${cell(s.mixedScrapeP50Ms)} / ${cell(s.mixedScrapeP99Ms)} | ${rw ? cell(rw.samplesPerSecond, 0) : '–'} | ${rw ? cell(rw.bytesPerSample) : '–'} |`);
+    lines.push(`| ${s.mode} | ${s.containers} | ${s.expositionSamples} | ${cell(s.firstScrapeMs, 0)} (${cell(s.firstScrapeCpuMs, 0)}) | ${cell(s.cpuMsPerCollection)} | ${cell(s.cpuMsPerScrape)} | ${cell(s.idleCpuMsPerSecond)} | ${cell(s.steadyRssMiB, 1)} | ${cell(s.scrapeP50Ms)} / ${cell(s.scrapeP99Ms)} | ${cell(s.mixedScrapeP50Ms)} / ${cell(s.mixedScrapeP99Ms)} | ${rw ? cell(rw.samplesPerSecond, 0) : '–'} | ${rw ? cell(rw.bytesPerSample) : '–'} |`);
   }
   lines.push('');
   const s = results.settings;

@@ -67,12 +67,12 @@ async function launch({ settings, fixtureInfo, collectInterval, active, extraEnv
   const exporter = startExporter({ mainJs: settings.mainJs, env, nodeArgs: settings.nodeArgs });
   const origin = `http://127.0.0.1:${port}`;
   try {
-    const firstScrapeMs = await waitForFirstScrape(exporter, {
+    const firstScrape = await waitForFirstScrape(exporter, {
       url: `${origin}${METRICS_PATH}`,
       isComplete: hasContainerMetrics,
       timeoutMs: settings.firstScrapeTimeoutMs,
     });
-    return { exporter, origin, firstScrapeMs };
+    return { exporter, origin, firstScrapeMs: firstScrape.wallMs, firstScrapeCpuMs: firstScrape.cpuMs };
   } catch (error) {
     await exporter.stop();
     throw error;
@@ -91,7 +91,7 @@ function scrape(exporter, origin, count, settings) {
 
 /** Collections paused: idle CPU, CPU per scrape, scrape latency without collections. */
 async function measureScrapes({ settings, fixtureInfo, active }) {
-  const { exporter, origin, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: PAUSED_INTERVAL, active });
+  const { exporter, origin, firstScrapeMs, firstScrapeCpuMs } = await launch({ settings, fixtureInfo, collectInterval: PAUSED_INTERVAL, active });
   try {
     await scrape(exporter, origin, settings.warmupScrapes, settings);
 
@@ -108,6 +108,7 @@ async function measureScrapes({ settings, fixtureInfo, active }) {
 
     return {
       firstScrapeMs,
+      firstScrapeCpuMs,
       idleCpuMsPerSecond,
       cpuMsPerScrape,
       scrapeP50Ms: quantile(run.latenciesMs, 0.5),
@@ -131,7 +132,7 @@ async function measureScrapes({ settings, fixtureInfo, active }) {
 async function measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond, cpuMsPerScrape }) {
   // The receiver's counters include what earlier processes of this scenario sent.
   const samplesBeforeLaunch = (await fixture.counters()).receiver.samples;
-  const { exporter, origin, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
+  const { exporter, origin, firstScrapeMs, firstScrapeCpuMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
   const rssSamples = [];
   const sampleRss = () => {
     if (!exporter.exit) rssSamples.push(readMemoryMiB(exporter.pid).rssMiB);
@@ -201,6 +202,7 @@ async function measureCollections({ settings, fixture, fixtureInfo, active, idle
 
     return {
       firstScrapeMs,
+      firstScrapeCpuMs,
       collections,
       cpuMsPerCollection,
       collectionsPerSecond: (collections * 1000) / windowMs,
@@ -231,13 +233,13 @@ async function waitForFirstRemoteWrite(exporter, fixture, samplesBefore, timeout
 
 /** Extra cold starts, so the start-up figure is a median rather than one draw. */
 async function measureStartups({ settings, fixtureInfo, active, runs }) {
-  const times = [];
+  const starts = [];
   for (let i = 0; i < runs; i += 1) {
-    const { exporter, firstScrapeMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
-    times.push(firstScrapeMs);
+    const { exporter, firstScrapeMs, firstScrapeCpuMs } = await launch({ settings, fixtureInfo, collectInterval: settings.collectInterval, active });
+    starts.push({ firstScrapeMs, firstScrapeCpuMs });
     await exporter.stop();
   }
-  return times;
+  return starts;
 }
 
 /** One (mode, container count) scenario. */
@@ -249,12 +251,14 @@ export async function runScenario({ mode, containers, settings, fixture, log }) 
   log(`${mode} ${containers} container(s): collections every ${settings.collectInterval} (collection cost${active ? ', remote write' : ''})`);
   const collections = await measureCollections({ settings, fixture, fixtureInfo, active, idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond, cpuMsPerScrape: scrapes.cpuMsPerScrape });
   const extraStarts = await measureStartups({ settings, fixtureInfo, active, runs: settings.extraStartups });
-  const startups = [scrapes.firstScrapeMs, collections.firstScrapeMs, ...extraStarts];
+  const starts = [scrapes, collections, ...extraStarts];
+  const startups = starts.map((start) => start.firstScrapeMs);
   return {
     mode,
     containers,
     firstScrapeMs: median(startups),
     firstScrapeMaxMs: Math.max(...startups),
+    firstScrapeCpuMs: median(starts.map((start) => start.firstScrapeCpuMs)),
     startupRuns: startups.length,
     cpuMsPerScrape: scrapes.cpuMsPerScrape,
     cpuMsPerCollection: collections.cpuMsPerCollection,
