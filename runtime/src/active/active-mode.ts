@@ -192,6 +192,8 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
   let stopping: Promise<number> | undefined;
   const stop = () => {
     stopping ??= (async () => {
+      // Collection first: a collection in flight would otherwise queue its samples after the flush.
+      await exporter.collector.stop();
       await scraper.stop();
       const lost = await writer.stop(deps.flushDeadlineMs ?? SHUTDOWN_FLUSH_DEADLINE_MS);
       logger.info('remote write stopped', { samplesSent: stats.samplesSent, samplesLost: lost });
