@@ -41,10 +41,15 @@ test('unchanged series reuse their label sets; the samples still arrive under th
     // Every series of these two collections existed before: no label set was built again.
     expect(build.mock.calls.length).toBe(builtAfterWarmUp);
 
-    await active.writer.drain();
-    const cpuApp0 = [...receiver.series.entries()].filter(([key]) => key.includes('"container_cpu_usage_seconds_total"') && key.includes('["container","app-0"]'));
-    expect(cpuApp0).toHaveLength(1);
-    expect(cpuApp0[0][1].length).toBeGreaterThanOrEqual(3);
+    // The writer's own loop (every 50 ms) delivers them; wait for it rather than draining beside it.
+    const cpuApp0 = () => [...receiver.series.entries()].filter(([key]) => key.includes('"container_cpu_usage_seconds_total"') && key.includes('["container","app-0"]'));
+    const deadline = Date.now() + 15_000;
+    const delivered = () => (cpuApp0()[0]?.[1] ?? []).map((sample) => sample.timestampMs);
+    const collectedAt = [clockMs - 20_000, clockMs - 10_000, clockMs];
+    while (!collectedAt.every((t) => delivered().includes(t)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(cpuApp0()).toHaveLength(1);
+    expect(delivered()).toEqual(expect.arrayContaining(collectedAt));
+    expect(active.queue.length).toBe(0);
   } finally {
     build.mockRestore();
     await exporter.stop();
