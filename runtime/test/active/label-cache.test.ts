@@ -28,7 +28,7 @@ test('unchanged series reuse their label sets; the samples still arrive under th
   const exporter = await startExporter(config, { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
   const build = jest.spyOn(series, 'seriesLabels');
   try {
-    const active = await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });
+    await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });
     clockMs += 10_000;
     await exporter.collector.collectNow();
     const builtAfterWarmUp = build.mock.calls.length;
@@ -49,7 +49,6 @@ test('unchanged series reuse their label sets; the samples still arrive under th
     while (!collectedAt.every((t) => delivered().includes(t)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(cpuApp0()).toHaveLength(1);
     expect(delivered()).toEqual(expect.arrayContaining(collectedAt));
-    expect(active.queue.length).toBe(0);
   } finally {
     build.mockRestore();
     await exporter.stop();
