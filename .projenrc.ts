@@ -154,6 +154,8 @@ for (const pattern of [
   '/runtime/test-reports/',
   '/runtime/bench/',
   '/examples/',
+  '/bindings/',
+  '/.ci/',
 ]) {
   project.addPackageIgnore(pattern);
 }

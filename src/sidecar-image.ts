@@ -10,14 +10,9 @@ const RUNTIME_DIRECTORY = path.join(__dirname, '..', 'runtime');
 /**
  * What the image build never needs. Excluding these keeps asset fingerprinting fast (it never
  * walks `runtime/node_modules`) and keeps the asset hash independent of local builds and test runs.
- * The runtime's own `.dockerignore` allow-list comes first and narrows the build context further.
- *
- * `!src` re-includes the sources the Dockerfile compiles: CDK matches ignore patterns against
- * directories before descending into them, so after a `*` allow-list line the `src` directory
- * itself must be re-included, not only `src/**` (Docker would descend; CDK's staging does not).
+ * The runtime's own `.dockerignore` allow-list narrows the build context further.
  */
 const EXCLUDED_FROM_IMAGE_CONTEXT = [
-  '!src',
   'node_modules',
   'lib',
   'test',
