@@ -7,7 +7,8 @@
  *   TaskScraper ──(each interval)──┘
  *
  * `startActiveMode` is loaded lazily by main.ts (`await import('./active')`), so Passive mode never
- * loads this code, undici's remote-write dispatcher or the AWS SDK.
+ * loads this code or undici's remote-write dispatcher. The AWS API calls of the enrichment run in a
+ * short-lived child process (aws-enrichment.ts), so no AWS SDK client stays in memory here either.
  */
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
@@ -44,7 +45,10 @@ export interface ActiveModeDeps {
   readonly clock?: Clock;
   /** AWS API endpoint override (tests point it at moto). */
   readonly awsEndpoint?: string;
+  /** Static credentials (tests): SigV4 uses them directly, the enrichment child gets them in its env. */
   readonly awsCredentials?: CredentialProvider;
+  /** The enrichment child's script (tests build it from the TypeScript source); defaults to lib/active's. */
+  readonly awsWorkerPath?: string;
   readonly backoff?: BackoffOptions;
   readonly flushDeadlineMs?: number;
   /** Replaces the HTTP transport (tests). */
@@ -97,7 +101,7 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
   });
   const writer = new RemoteWriter({ queue, transport, stats, logger, clock, flushIntervalMs: rw.flushIntervalMs, backoff: deps.backoff });
 
-  const enrichment = new AwsEnrichment({ endpoint: deps.awsEndpoint, credentials: deps.awsCredentials, logger });
+  const enrichment = new AwsEnrichment({ endpoint: deps.awsEndpoint, credentials: deps.awsCredentials, workerPath: deps.awsWorkerPath, logger });
   let awsInfo: AwsTaskInfo | undefined;
   const awsInfoFor = async (task: TaskMetadata): Promise<AwsTaskInfo> => {
     if (awsInfo) return awsInfo;
@@ -194,6 +198,7 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
     stopping ??= (async () => {
       // Collection first: a collection in flight would otherwise queue its samples after the flush.
       await exporter.collector.stop();
+      enrichment.stop();
       await scraper.stop();
       const lost = await writer.stop(deps.flushDeadlineMs ?? SHUTDOWN_FLUSH_DEADLINE_MS);
       logger.info('remote write stopped', { samplesSent: stats.samplesSent, samplesLost: lost });

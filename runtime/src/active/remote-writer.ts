@@ -63,6 +63,8 @@ export class RemoteWriter {
   private readonly deadline = new AbortController();
   private stopping = false;
   private loop?: Promise<void>;
+  /** The drain in progress, shared by every caller while it runs. */
+  private draining?: Promise<void>;
   /** Time the current run of failed attempts started; undefined while deliveries succeed. */
   private failingSince?: number;
 
@@ -99,8 +101,17 @@ export class RemoteWriter {
     return undelivered;
   }
 
-  /** Sends everything queued now (used by the loop and by tests that drive time themselves). */
-  async drain(): Promise<void> {
+  /**
+   * Sends everything queued now (used by the loop and by tests that drive time themselves). A call
+   * while a drain is in progress joins it: two drains would both peek the same oldest batch and send
+   * it twice (a receiver refuses the duplicate as out of order).
+   */
+  drain(): Promise<void> {
+    this.draining ??= this.drainQueue().finally(() => { this.draining = undefined; });
+    return this.draining;
+  }
+
+  private async drainQueue(): Promise<void> {
     const { queue } = this.options;
     while (queue.length > 0) {
       const batch = queue.peekBatch(this.maxSamplesPerSend);

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { awsErrorServer } from './helpers';
+import { awsErrorServer, enrichmentWorker } from './helpers';
 import { STALE_NAN_BITS, StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
@@ -93,7 +93,7 @@ test('sidecar and scraped series reach the receiver with the target labels, and 
   const exporter = await startExporter(config, { host: '127.0.0.1', logger, defaultMetrics: false });
   exporterPort = exporter.port;
   try {
-    const active = await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });
+    const active = await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsWorkerPath: enrichmentWorker(), awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });
     const cpuApp0 = () => [...receiver.series.keys()].filter((k) => k.includes('"container_cpu_usage_seconds_total"') && k.includes('"app-0"'));
     const scraped = () => [...receiver.series.keys()].filter((k) => k.includes('"orders_processed_total"'));
     await until('own and scraped series', () => cpuApp0().length === 1 && (receiver.series.get(cpuApp0()[0])?.length ?? 0) >= 3 && scraped().length === 1);
@@ -171,7 +171,7 @@ test('a container that stops gets a staleness marker on each of its series', asy
     remoteWrite_flushInterval: '100ms',
   }), { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
   try {
-    await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+    await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsWorkerPath: enrichmentWorker(), awsCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
     const app1Series = () => [...receiver.series.entries()].filter(([k]) => k.includes('"container","app-1"'));
     await until('app-1 series', () => app1Series().length > 0 && app1Series().every(([, s]) => s.length >= 2));
     const before = app1Series().length;

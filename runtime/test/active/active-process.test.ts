@@ -2,11 +2,13 @@
  * The real program (`main`, bundled with esbuild) in Active mode against a real Prometheus 2.42:
  * with a flush interval of an hour every sample stays queued, so everything Prometheus holds after
  * SIGTERM was delivered by the shutdown flush. The captured stdout/stderr must not contain the password.
+ * The AWS calls run in the enrichment child process, bundled next to main.js as the build ships it.
  */
 import { spawn } from 'node:child_process';
+import * as path from 'node:path';
 import { startSimulatedTask } from '../../src/simulator';
 import { bundledEntry, exposedValue } from '../helpers';
-import { awsErrorServer } from './helpers';
+import { awsErrorServer, buildEnrichmentWorker } from './helpers';
 import { freePort, PrometheusServer } from './prometheus-server';
 
 const USER = 'tenant-proc';
@@ -27,7 +29,9 @@ test('SIGTERM delivers every buffered sample to Prometheus before exit, and logs
   const aws = await awsErrorServer('AccessDeniedException', 400);
   const port = await freePort();
   const metricsUrl = `http://127.0.0.1:${port}/container-stats/actuator/prometheus`;
-  const child = spawn(process.execPath, [bundledEntry('main')], {
+  const main = bundledEntry('main');
+  buildEnrichmentWorker(path.join(path.dirname(main), 'aws-enrichment-worker.js'), { external: false });
+  const child = spawn(process.execPath, [main], {
     env: {
       PATH: process.env.PATH,
       ECS_CONTAINER_METADATA_URI_V4: sim.metadataUri,
@@ -70,10 +74,22 @@ test('SIGTERM delivers every buffered sample to Prometheus before exit, and logs
     const [labels] = [...cpu.keys()].map((k) => JSON.parse(k));
     expect(labels).toMatchObject({ tenant: USER, namespace: 'AWS/ECS', cluster: 'sim-cluster', region: 'us-west-2', account_id: '111122223333' });
     expect([...cpu.values()][0].length).toBeGreaterThanOrEqual(4);
-    // Everything sent is in the TSDB: the sum of samples per series equals what the sender counted.
-    const stored = [...(await prometheus.rawSamples('{__name__=~".+"}', now, 600)).values()].reduce((n, samples) => n + samples.length, 0);
-    expect(stored).toBe(stopped[0].samplesSent);
+    // Everything sent is in the TSDB: the sum of samples per series, plus the staleness markers (sent,
+    // but not returned by a range query), equals what the sender counted. Markers end the series of
+    // handle types that existed only while the enrichment child ran (ChildProcess, Pipe, ProcessWrap):
+    // series whose last sample is older than the newest sample of their family.
+    const all = await prometheus.rawSamples('{__name__=~".+"}', now, 600);
+    const stored = [...all.values()].reduce((n, samples) => n + samples.length, 0);
+    const handles = [...all.entries()].filter(([k]) => /"__name__":"nodejs_active_(handles|resources|requests)"/.test(k)).map(([, samples]) => samples);
+    const newestHandles = Math.max(...handles.map((samples) => samples[samples.length - 1].timestampMs));
+    const ended = handles.filter((samples) => samples[samples.length - 1].timestampMs < newestHandles).length;
+    expect(stored + ended).toBe(stopped[0].samplesSent);
 
+    // The child made the call (AccessDenied) and its one warning went out through the parent's log.
+    const enrichment = output.split('\n').filter((l) => l.includes('"aws enrichment'));
+    expect(enrichment).toHaveLength(1);
+    expect(JSON.parse(enrichment[0]).failedCalls).toEqual(['ecs:DescribeTasks (AccessDeniedException)']);
+    expect(aws.requests()).toBe(1);
     expect(output).toContain('"level":"info"');
     expect(output).not.toContain(PASSWORD);
     expect(output).not.toContain(Buffer.from(`${USER}:${PASSWORD}`).toString('base64'));

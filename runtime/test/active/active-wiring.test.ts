@@ -3,7 +3,7 @@
  * ARN, and a full queue that drops its oldest samples, counts them and says so once.
  */
 import * as crypto from 'node:crypto';
-import { awsErrorServer } from './helpers';
+import { awsErrorServer, enrichmentWorker } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
@@ -30,6 +30,7 @@ async function run(env: Record<string, string>, receiver: StrictReceiver, body: 
   try {
     const active = await startActiveMode(exporter, {
       awsEndpoint: aws.endpoint,
+      awsWorkerPath: enrichmentWorker(),
       awsCredentials: async () => ({ accessKeyId: 'AKIDWIRING', secretAccessKey: 'wiring-secret' }),
       backoff: { minMs: 50, maxMs: 200, maxRetryAfterMs: 1000 },
       flushDeadlineMs: 1000,

@@ -1,18 +1,29 @@
 /**
- * AWS enrichment through the real SDK: against moto's server for the normal path, and against an
- * in-process fake that answers AccessDeniedException / ThrottlingException for the degraded paths.
+ * AWS enrichment through the real SDK, in the child process production uses (the worker built from
+ * src/active/aws-enrichment-worker.ts): against moto's server for the normal path, against an
+ * in-process fake that answers AccessDeniedException / ThrottlingException for the degraded paths,
+ * and with stand-in workers that crash, hang or answer nonsense.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CreateSubnetCommand, CreateVpcCommand, EC2Client, ModifyVpcAttributeCommand } from '@aws-sdk/client-ec2';
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
-import { awsErrorServer, CapturingLogger } from './helpers';
+import { awsErrorServer, CapturingLogger, enrichmentWorker } from './helpers';
 import { MotoServer } from './moto-server';
-import { AwsEnrichment, fetchAwsTaskInfo } from '../../src/active/aws-enrichment';
+import { AwsEnrichment, type AwsEnrichmentOptions } from '../../src/active/aws-enrichment';
+import { fetchAwsTaskInfo } from '../../src/active/aws-task-info';
 import { honorLabels, targetLabels } from '../../src/active/target-labels';
 import { parseTaskIdentity, snakeCase } from '../../src/active/task-identity';
 import type { TaskMetadata } from '../../src/metadata/types';
 
 const credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 const REGION = 'us-east-1';
+
+/** One enrichment as Active mode runs it: in the child process, credentials handed over in its env. */
+function inChild(task: TaskMetadata, options: Omit<AwsEnrichmentOptions, 'workerPath' | 'credentials'>) {
+  return new AwsEnrichment({ credentials, workerPath: enrichmentWorker(), ...options }).taskInfo(task);
+}
 
 describe('against moto', () => {
   const moto = new MotoServer();
@@ -55,7 +66,7 @@ describe('against moto', () => {
 
   test('service name, ENI subnet, VPC and tags come from DescribeTasks and DescribeSubnets', async () => {
     const logger = new CapturingLogger();
-    const info = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
+    const info = await inChild(task, { endpoint: moto.endpoint, logger });
     expect(info).toEqual({
       serviceName: 'checkout-svc',
       subnetId,
@@ -69,14 +80,22 @@ describe('against moto', () => {
 
   test('the task definition is described only when the metadata lacks family or revision', async () => {
     const logger = new CapturingLogger();
-    const info = await fetchAwsTaskInfo({ ...task, Family: undefined, Revision: undefined }, { endpoint: moto.endpoint, credentials, logger });
+    const info = await inChild({ ...task, Family: undefined, Revision: undefined }, { endpoint: moto.endpoint, logger });
     expect(info.taskDefinitionFamily).toBe('checkout');
     expect(info.taskDefinitionRevision).toBe('1');
   });
 
+  test('fetchAwsTaskInfo itself (what the child runs) gives the same answer in-process', async () => {
+    const logger = new CapturingLogger();
+    const info = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
+    expect(info).toEqual(await inChild(task, { endpoint: moto.endpoint, logger: new CapturingLogger() }));
+    expect(info.vpcId).toBe(vpcId);
+    expect(logger.records).toEqual([]);
+  });
+
   test('the target labels of DESIGN.md are complete, with the tenant and snake-cased tags', async () => {
     const logger = new CapturingLogger();
-    const aws = await fetchAwsTaskInfo(task, { endpoint: moto.endpoint, credentials, logger });
+    const aws = await inChild(task, { endpoint: moto.endpoint, logger });
     const { taskId, accountId } = parseTaskIdentity(task.TaskARN, task.Cluster);
     expect(targetLabels({ task, aws, containerName: 'app', tenant: 'tenant-a' })).toEqual({
       job: 'app',
@@ -114,7 +133,7 @@ describe('degraded paths', () => {
     const fake = await awsErrorServer('AccessDeniedException', 400);
     try {
       const logger = new CapturingLogger();
-      const enrichment = new AwsEnrichment({ endpoint: fake.endpoint, credentials, logger });
+      const enrichment = new AwsEnrichment({ endpoint: fake.endpoint, credentials, workerPath: enrichmentWorker(), logger });
       const info = await enrichment.taskInfo(task);
       await enrichment.taskInfo(task);
       expect(info).toEqual({
@@ -148,13 +167,76 @@ describe('degraded paths', () => {
     const fake = await awsErrorServer('ThrottlingException', 400);
     try {
       const logger = new CapturingLogger();
-      const info = await fetchAwsTaskInfo(task, { endpoint: fake.endpoint, credentials, logger });
+      const info = await inChild(task, { endpoint: fake.endpoint, logger });
       expect(info.serviceName).toBeUndefined();
       expect(fake.requests()).toBe(3);
       expect(logger.atLevel('warn')).toHaveLength(1);
+      expect(logger.atLevel('warn')[0].fields).toEqual({ failedCalls: ['ecs:DescribeTasks (ThrottlingException)'] });
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('the child process fails', () => {
+  const task: TaskMetadata = {
+    Cluster: 'arn:aws:ecs:eu-west-1:111122223333:cluster/prod',
+    TaskARN: 'arn:aws:ecs:eu-west-1:111122223333:task/prod/abcdef0123',
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'enrichment-worker-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const worker = (name: string, source: string) => {
+    const file = path.join(dir, `${name}.js`);
+    fs.writeFileSync(file, source);
+    return file;
+  };
+
+  test.each([
+    ['crashes', worker('crash', 'process.stderr.write("Error: boom\\n"); process.exit(3);'), 50_000, /exited \(code 3\) without an answer: Error: boom/],
+    ['is killed by a signal', worker('signal', 'process.kill(process.pid, "SIGKILL");'), 50_000, /exited \(SIGKILL\)/],
+    ['hangs past its deadline', worker('hang', 'setInterval(() => {}, 1000);'), 500, /no answer within 500 ms \(killed\)/],
+    ['answers nonsense', worker('nonsense', 'process.on("message", () => process.send({ kind: "result", info: { tags: { a: 1 } } }));'), 50_000, /malformed answer/],
+    ['logs a warning, then crashes', worker('warn-crash', 'process.on("message", () => process.send({ kind: "log", level: "warn", message: "half-way" }, () => process.exit(1)));'), 50_000, /exited \(code 1\)/],
+    ['does not exist', path.join(dir, 'missing.js'), 50_000, /exited \(code 1\).*Cannot find module/],
+  ])('a worker that %s: metadata-only labels, ONE warning, no crash', async (_what, workerPath, timeoutMs, reason) => {
+    const logger = new CapturingLogger();
+    const started = Date.now();
+    const info = await new AwsEnrichment({ workerPath, timeoutMs, credentials, logger }).taskInfo(task);
+    expect(info).toEqual({ tags: {} });
+    const warnings = logger.atLevel('warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].message).toMatch(/^aws enrichment failed/);
+    expect(warnings[0].fields!.reason).toMatch(reason);
+    expect(logger.text()).not.toContain('testing');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('what the child logs is logged by the parent exactly once, at its level, with its fields', async () => {
+    const workerPath = worker('logs', `process.on('message', (req) => {
+      process.send({ kind: 'log', level: 'warn', message: 'w', fields: { cluster: req.task.Cluster } });
+      process.send({ kind: 'log', level: 'debug', message: 'd' });
+      process.send({ kind: 'result', info: { serviceName: 's', tags: { k: 'v' } } }, () => process.exit(0));
+    });`);
+    const logger = new CapturingLogger();
+    const enrichment = new AwsEnrichment({ workerPath, logger });
+    const info = await enrichment.taskInfo(task);
+    expect(await enrichment.taskInfo(task)).toBe(info);
+    expect(info).toEqual({ serviceName: 's', tags: { k: 'v' } });
+    expect(logger.records).toEqual([
+      { level: 'warn', message: 'w', fields: { cluster: task.Cluster } },
+      { level: 'debug', message: 'd', fields: undefined },
+    ]);
+  });
+
+  test('injected credentials reach the child through its environment, never through the message', async () => {
+    const workerPath = worker('env', `process.on('message', (req) => process.send({ kind: 'result', info: {
+      serviceName: process.env.AWS_ACCESS_KEY_ID + '/' + process.env.AWS_SECRET_ACCESS_KEY + '/' + (process.env.AWS_SESSION_TOKEN ?? '-'),
+      subnetId: JSON.stringify(req).includes('SECRETKEY') ? 'leaked' : 'clean', tags: {} } }, () => process.exit(0)));`);
+    const info = await new AwsEnrichment({
+      workerPath, logger: new CapturingLogger(), credentials: async () => ({ accessKeyId: 'AKIDCHILD', secretAccessKey: 'SECRETKEY' }),
+    }).taskInfo(task);
+    expect(info.serviceName).toBe('AKIDCHILD/SECRETKEY/-');
+    expect(info.subnetId).toBe('clean');
   });
 });
 

@@ -209,3 +209,39 @@ describe('shutdown', () => {
     }
   });
 });
+
+describe('concurrent drains', () => {
+  test('drain() while a drain is in flight joins it: each batch is sent once', async () => {
+    const queue = new SampleQueue(100);
+    for (let i = 0; i < 3; i++) queue.push(CPU, { value: i, timestampMs: T0 + i * 1000 });
+    const stats = new RemoteWriteStats(() => queue.length, queue.capacity);
+    const posted: Buffer[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    // The first request stays in flight until released, like a slow receiver.
+    const transport = {
+      post: async (body: Buffer) => {
+        posted.push(body);
+        if (posted.length === 1) await held;
+        return { status: 204, body: '' };
+      },
+      close: async () => {},
+    };
+    const writer = new RemoteWriter({ queue, transport, stats, logger: new CapturingLogger(), clock: new FakeClock(), flushIntervalMs: 1000 });
+    const first = writer.drain();
+    await new Promise((r) => setImmediate(r));
+    expect(posted).toHaveLength(1);
+    const second = writer.drain();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await Promise.all([first, second]);
+    expect(posted).toHaveLength(1);
+    expect(stats.samplesSent).toBe(3);
+    expect(queue.length).toBe(0);
+    // Once done, a later drain sends what was queued since.
+    queue.push(CPU, { value: 9, timestampMs: T0 + 9000 });
+    await writer.drain();
+    expect(posted).toHaveLength(2);
+    expect(stats.samplesSent).toBe(4);
+  });
+});

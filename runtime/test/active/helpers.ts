@@ -1,6 +1,9 @@
 /** Test doubles shared by the Active-mode tests: a clock that never really sleeps and a capturing logger. */
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { ActiveLogger, Clock } from '../../src/active/ports';
 
 export interface LogRecord { readonly level: string; readonly message: string; readonly fields?: Record<string, unknown> }
@@ -46,4 +49,34 @@ export async function awsErrorServer(errorType: string, status: number) {
     requests: () => requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+let workerPath: string | undefined;
+/**
+ * The enrichment child's script, built from the TypeScript source (jest runs src/, where no compiled
+ * worker exists). Written under node_modules/.cache so the external AWS SDK packages resolve from it.
+ */
+export function enrichmentWorker(): string {
+  if (!workerPath) {
+    mkdirSync(join(__dirname, '..', '..', 'node_modules', '.cache'), { recursive: true });
+    const dir = mkdtempSync(join(__dirname, '..', '..', 'node_modules', '.cache', 'aws-enrichment-worker-'));
+    workerPath = join(dir, 'aws-enrichment-worker.js');
+    buildEnrichmentWorker(workerPath, { external: true });
+  }
+  return workerPath;
+}
+
+/** Builds the worker to `outfile` (next to a bundled main.js, where the bundle looks for it). */
+export function buildEnrichmentWorker(outfile: string, { external }: { external: boolean }): void {
+  buildSync({
+    entryPoints: [join(__dirname, '..', '..', 'src', 'active', 'aws-enrichment-worker.ts')],
+    bundle: true,
+    ...(external ? { packages: 'external' as const } : {}),
+    platform: 'node',
+    target: 'node20',
+    // import() as require(), as tsc's CommonJS output (lib/) has it; ESM resolution would ignore NODE_PATH.
+    supported: { 'dynamic-import': false },
+    outfile,
+    logLevel: 'silent',
+  });
 }

@@ -3,7 +3,7 @@
  * collection: the same series come back every time, and merging, validating, sorting and keying
  * ~20 labels per sample was most of Active mode's CPU per collection (runtime/bench).
  */
-import { awsErrorServer } from './helpers';
+import { awsErrorServer, enrichmentWorker } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import * as series from '../../src/active/series';
@@ -28,7 +28,7 @@ test('unchanged series reuse their label sets; the samples still arrive under th
   const exporter = await startExporter(config, { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
   const build = jest.spyOn(series, 'seriesLabels');
   try {
-    await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });
+    await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsWorkerPath: enrichmentWorker(), awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });
     clockMs += 10_000;
     await exporter.collector.collectNow();
     const builtAfterWarmUp = build.mock.calls.length;

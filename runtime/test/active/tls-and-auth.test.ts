@@ -21,7 +21,7 @@ import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
 import { testConfig } from '../helpers';
-import { awsErrorServer } from './helpers';
+import { awsErrorServer, enrichmentWorker } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 
 const BODY = encodeWriteRequest([{ labels: seriesLabels('tls_probe', {}), samples: [{ value: 1, timestampMs: Date.UTC(2026, 0, 1) }] }]);
@@ -81,7 +81,7 @@ describe('remote-write TLS with a self-signed certificate', () => {
       ECS_CONTAINER_METADATA_URI_V4: sim.metadataUri, collectInterval: '200ms', remoteWrite_url: receiver.url, remoteWrite_flushInterval: '100ms', ...env,
     }), { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
     try {
-      const active = await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
+      const active = await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsWorkerPath: enrichmentWorker(), awsCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
       const deadline = Date.now() + 15_000;
       while (active.stats.samplesSent === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(active.stats.samplesSent).toBeGreaterThan(0);
