@@ -6,7 +6,7 @@ const cell = (value, digits = 2) => (value === undefined || value === null || Nu
 export function renderMarkdown(results) {
   const lines = [];
   const m = results.machine;
-  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end: the machine was shared with other test suites, which inflates wall-clock figures (latency, start-up) far more than CPU and RSS.`);
+  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end${busyNote(m.loadAverageAtStart, m.nproc)}.`);
   lines.push('');
   lines.push('| mode | containers | samples per scrape | first scrape: ms (CPU ms) | CPU per collection (ms) | CPU per scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -42,4 +42,11 @@ export function renderMarkdown(results) {
     lines.push(`| ${b.description} | ${b.limit} ${b.unit} | ${b.worst ? `${cell(b.worst.value)} ${b.unit}` : '–'} | ${b.worst?.where ?? 'not run in this mode'} | ${b.verdict} |`);
   }
   return lines.join('\n');
+}
+
+/** A load average above the core count means the exporter waited for a core: say so beside the figures. */
+function busyNote(loadAverage, cores) {
+  return loadAverage[0] > cores
+    ? ': the machine was busy with other work, which inflates wall-clock figures (latency, start-up) far more than CPU and RSS'
+    : '';
 }
