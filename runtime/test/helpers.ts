@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -36,4 +37,59 @@ export function bundledEntry(name: 'main' | 'healthcheck'): string {
 export function which(program: string): string | undefined {
   const result = spawnSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' });
   return result.status === 0 ? result.stdout.trim() : undefined;
+}
+
+/** A free TCP port on 127.0.0.1: the OS picks one, the probe listener is closed again. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A server program that a test starts (Prometheus, moto): its output is kept for the failure message,
+ * readiness is polled, and stopping escalates from SIGTERM to SIGKILL.
+ */
+export class ServerProcess {
+  /** Spawns `program` and resolves once `isReady` answers true (it may throw while the server is not listening). */
+  static async start(program: string, args: string[], isReady: () => Promise<boolean>, timeoutMs = 30_000): Promise<ServerProcess> {
+    const server = new ServerProcess(program, spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (server.child.exitCode !== null) throw new Error(`${server.name} exited early:\n${server.output}`);
+      if (await isReady().catch(() => false)) return server;
+      if (Date.now() > deadline) {
+        await server.stop(0);
+        throw new Error(`${server.name} not ready after ${timeoutMs / 1000} s:\n${server.output}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  private output = '';
+
+  private constructor(private readonly name: string, private readonly child: ChildProcess) {
+    child.stdout?.on('data', (d) => { this.output += d; });
+    child.stderr?.on('data', (d) => { this.output += d; });
+  }
+
+  /** What the program printed so far, for failure messages. */
+  get log(): string {
+    return this.output;
+  }
+
+  async stop(graceMs = 5_000): Promise<void> {
+    const child = this.child;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
 }

@@ -4,8 +4,7 @@
  * container health-check program.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { bundledEntry } from './helpers';
+import { bundledEntry, freePort } from './helpers';
 import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
 const MAIN = bundledEntry('main');
@@ -83,17 +82,6 @@ describe('running process', () => {
     expect(result.status).toBe(1);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForHealth(port: number): Promise<void> {
   const deadline = Date.now() + 15_000;

@@ -3,12 +3,11 @@
  * the exporter (with basic auth) and computes rate() over the simulated task's counters.
  * Under CI=true a missing prometheus/promtool FAILS this suite instead of skipping it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { testConfig, which } from './helpers';
+import { freePort, ServerProcess, testConfig, which } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
 import { SIMULATED_SHAPES, startSimulatedTask, type SimulatedTask } from '../src/simulator';
@@ -54,10 +53,9 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   let exporter: ExporterHandle;
   let bridgeTask: SimulatedTask;
   let bridgeExporter: ExporterHandle;
-  let prometheus: ChildProcess;
+  let prometheus: ServerProcess | undefined;
   let promUrl: string;
   let dataDir: string;
-  let promLog = '';
 
   beforeAll(async () => {
     task = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, cpuCores: CPU_CORES, networkBytesPerSecond: NETWORK_BYTES_PER_SECOND });
@@ -92,23 +90,16 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
     ].join('\n'));
     const port = await freePort();
     promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(PROMETHEUS!, [
+    prometheus = await ServerProcess.start(PROMETHEUS!, [
       `--config.file=${configFile}`,
       `--storage.tsdb.path=${join(dataDir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prometheus.stdout!.on('data', (d) => (promLog += d));
-    prometheus.stderr!.on('data', (d) => (promLog += d));
-    await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).status === 200, 20_000, () => `prometheus not ready: ${promLog}`);
+    ], async () => (await fetch(`${promUrl}/-/ready`)).status === 200);
   });
 
   afterAll(async () => {
-    if (prometheus && prometheus.exitCode === null) {
-      const exited = new Promise((resolve) => prometheus.once('exit', resolve));
-      prometheus.kill('SIGTERM');
-      await exited;
-    }
+    await prometheus?.stop();
     await exporter?.stop();
     await task?.stop();
     await bridgeExporter?.stop();
@@ -124,7 +115,7 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   }
 
   test('rate() over container_cpu_usage_seconds_total returns the CPU rate the simulated task produces', async () => {
-    await waitFor(async () => (await query('min(up)'))[0]?.value[1] === '1' && (await query('up')).length === 2, 20_000, () => `targets not up: ${promLog}`);
+    await waitFor(async () => (await query('min(up)'))[0]?.value[1] === '1' && (await query('up')).length === 2, 20_000, () => `targets not up: ${prometheus?.log}`);
     // 15 s of 1 s scrapes; collection every 250 ms keeps the sampling jitter small.
     await new Promise((resolve) => setTimeout(resolve, 16_000));
     const rates = await query('rate(container_cpu_usage_seconds_total{job="ecs-sidecar"}[12s])');
@@ -160,17 +151,6 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
     expect((await query('ecs_exporter_collection_up')).map((r) => r.value[1])).toEqual(['1', '1']);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describeFailure: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;

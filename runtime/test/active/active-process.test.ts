@@ -7,9 +7,9 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { startSimulatedTask } from '../../src/simulator';
-import { bundledEntry, exposedValue } from '../helpers';
+import { bundledEntry, exposedValue, freePort } from '../helpers';
 import { awsErrorServer, buildEnrichmentWorker } from './helpers';
-import { freePort, PrometheusServer } from './prometheus-server';
+import { PrometheusServer } from './prometheus-server';
 
 const USER = 'tenant-proc';
 const PASSWORD = 'Pr0cess-Secret-Passw0rd';

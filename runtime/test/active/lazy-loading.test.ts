@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildSync } from 'esbuild';
 import { awsErrorServer, buildEnrichmentWorker } from './helpers';
-import { freePort } from './prometheus-server';
+import { freePort } from '../helpers';
 import { StrictReceiver } from './strict-receiver';
 import { startSimulatedTask } from '../../src/simulator';
 

@@ -3,25 +3,14 @@
  * `--web.enable-remote-write-receiver`, basic auth through `--web.config.file` (bcrypt hash), a temp
  * TSDB directory and a free port on 127.0.0.1. A missing binary FAILS the test (CI installs it).
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as bcrypt from 'bcryptjs';
+import { freePort, ServerProcess } from '../helpers';
 
 export const PROMETHEUS_BINARY = process.env.PROMETHEUS_BINARY ?? 'prometheus';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface QueryResult { metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }
 
@@ -29,8 +18,7 @@ export interface RangeSample { readonly timestampMs: number; readonly value: str
 
 export class PrometheusServer {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-rw-'));
-  private child?: ChildProcess;
-  private output = '';
+  private server?: ServerProcess;
   port = 0;
 
   constructor(readonly username: string, readonly password: string) {}
@@ -51,39 +39,19 @@ export class PrometheusServer {
       const hash = bcrypt.hashSync(this.password, 4);
       fs.writeFileSync(path.join(this.dir, 'web.yml'), `basic_auth_users:\n  ${this.username}: '${hash}'\n`);
     }
-    this.child = spawn(PROMETHEUS_BINARY, [
+    this.server = await ServerProcess.start(PROMETHEUS_BINARY, [
       `--config.file=${path.join(this.dir, 'prometheus.yml')}`,
       `--storage.tsdb.path=${path.join(this.dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${this.port}`,
       `--web.config.file=${path.join(this.dir, 'web.yml')}`,
       '--web.enable-remote-write-receiver',
       '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => { this.output += d; });
-    this.child.stderr!.on('data', (d) => { this.output += d; });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (this.child.exitCode !== null) throw new Error(`prometheus exited early:\n${this.output}`);
-      try {
-        const response = await fetch(`http://127.0.0.1:${this.port}/-/ready`, { headers: { authorization: this.authorization() } });
-        if (response.status === 200) return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`prometheus not ready after 30 s:\n${this.output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    ], async () => (await fetch(`http://127.0.0.1:${this.port}/-/ready`, { headers: { authorization: this.authorization() } })).status === 200);
   }
 
   async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-    this.child = undefined;
+    await this.server?.stop(10_000);
+    this.server = undefined;
   }
 
   /** Stops the server and deletes its TSDB. */
