@@ -127,15 +127,31 @@ export function parseConfig(env: Env): ExporterConfig {
   return deepFreeze(config);
 }
 
+/** Variables that configure remote write and mean nothing without `remoteWrite_url`. */
+const REMOTE_WRITE_ONLY_VARIABLES = [
+  'remoteWrite_basicAuth_username',
+  'remoteWrite_basicAuth_password',
+  'remoteWrite_bearerToken',
+  'remoteWrite_tlsInsecureSkipVerify',
+  'remoteWrite_tlsCAFile',
+  'remoteWrite_aws_useSigv4',
+  'remoteWrite_aws_region',
+  'remoteWrite_flushInterval',
+  'remoteWrite_maxPendingSamples',
+] as const;
+
 function parseRemoteWrite(read: (name: string) => string | undefined): RemoteWriteConfig | undefined {
   const url = read('remoteWrite_url');
   if (url === undefined) {
     // Passive mode; settings that only make sense with a URL are a mistake worth stopping for.
-    for (const name of ['remoteWrite_basicAuth_username', 'remoteWrite_basicAuth_password', 'remoteWrite_bearerToken', 'remoteWrite_aws_useSigv4']) {
+    // SKIP_TLS_VERIFY is the exception: the published task-definition example sets it in both modes,
+    // so it is only checked for being a boolean.
+    for (const name of REMOTE_WRITE_ONLY_VARIABLES) {
       if (read(name) !== undefined) {
         throw new ConfigError(`${name} is set but remoteWrite_url is not: set remoteWrite_url to enable remote write, or remove ${name}`);
       }
     }
+    parseBool('SKIP_TLS_VERIFY', read('SKIP_TLS_VERIFY'), false);
     return undefined;
   }
   parseHttpUrl('remoteWrite_url', url);
@@ -165,9 +181,11 @@ function parseRemoteWrite(read: (name: string) => string | undefined): RemoteWri
     maxPendingSamples = Number(maxPendingRaw);
   }
 
-  const awsRegion = read('remoteWrite_aws_region') ?? read('AWS_REGION') ?? read('AWS_DEFAULT_REGION');
-  if (awsRegion !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d+$/.test(awsRegion)) {
-    throw new ConfigError(`remoteWrite_aws_region must be an AWS region such as "us-east-1", got ${quote(awsRegion)}`);
+  // The error names whichever variable supplied the region (ECS sets AWS_REGION in every task).
+  const regionVariable = ['remoteWrite_aws_region', 'AWS_REGION', 'AWS_DEFAULT_REGION'].find((name) => read(name) !== undefined);
+  const awsRegion = regionVariable === undefined ? undefined : read(regionVariable);
+  if (regionVariable !== undefined && awsRegion !== undefined && !/^[a-z]{2,}(-[a-z]+)+-\d+$/.test(awsRegion)) {
+    throw new ConfigError(`${regionVariable} must be an AWS region such as "us-east-1", got ${quote(awsRegion)}`);
   }
 
   return {

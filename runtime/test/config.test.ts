@@ -126,6 +126,29 @@ describe('configuration from the environment', () => {
     expect(errorOf({ ...url, remoteWrite_aws_region: 'Ireland' })).toMatch(/^remoteWrite_aws_region must be an AWS region/);
   });
 
+  test('a bad region is reported under the variable that supplied it; partitions with longer prefixes are regions too', () => {
+    const url = { remoteWrite_url: 'https://x/api/v1/write' };
+    expect(errorOf({ ...url, AWS_REGION: 'local' })).toBe('AWS_REGION must be an AWS region such as "us-east-1", got "local"');
+    expect(errorOf({ ...url, AWS_DEFAULT_REGION: 'local' })).toMatch(/^AWS_DEFAULT_REGION must be an AWS region/);
+    for (const region of ['us-gov-west-1', 'cn-north-1', 'eusc-de-east-1', 'ap-southeast-5']) {
+      expect(parseConfig({ ...BASE, ...url, AWS_REGION: region }).remoteWrite?.awsRegion).toBe(region);
+    }
+  });
+
+  test('every remote-write setting without remoteWrite_url stops the start; SKIP_TLS_VERIFY is allowed but must be a boolean', () => {
+    for (const [name, value] of Object.entries({
+      remoteWrite_tlsInsecureSkipVerify: 'true',
+      remoteWrite_tlsCAFile: '/etc/ca.pem',
+      remoteWrite_aws_region: 'eu-west-1',
+      remoteWrite_flushInterval: '1s',
+      remoteWrite_maxPendingSamples: '1000',
+    })) {
+      expect(errorOf({ [name]: value })).toBe(`${name} is set but remoteWrite_url is not: set remoteWrite_url to enable remote write, or remove ${name}`);
+    }
+    expect(parseConfig({ ...BASE, SKIP_TLS_VERIFY: 'false' }).remoteWrite).toBeUndefined();
+    expect(errorOf({ SKIP_TLS_VERIFY: 'yes' })).toBe('SKIP_TLS_VERIFY must be true or false, got "yes"');
+  });
+
   test('flush interval and queue capacity are validated', () => {
     const url = { remoteWrite_url: 'https://x/api/v1/write' };
     const config = parseConfig({ ...BASE, ...url, remoteWrite_flushInterval: '250ms', remoteWrite_maxPendingSamples: '1000' });
