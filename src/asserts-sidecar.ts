@@ -9,6 +9,7 @@ import {
   validateInterval,
   validateMetricsPath,
   validatePort,
+  validateUserName,
   validateWholeNumber,
 } from './private/validation';
 import { RemoteWriteOptions } from './remote-write';
@@ -284,7 +285,7 @@ export class AssertsSidecar extends Construct {
       metricsPath: this.metricsPath,
     };
     const secrets: Record<string, ecs.Secret> = {};
-    if (props.collectInterval) environment.collectInterval = renderInterval(props.collectInterval);
+    if (props.collectInterval) environment.collectInterval = renderInterval('collectInterval', props.collectInterval);
     if (props.httpAuthUsername !== undefined && props.httpAuthPassword) {
       environment.httpAuth_username = props.httpAuthUsername;
       secrets.httpAuth_password = props.httpAuthPassword;
@@ -403,6 +404,7 @@ function validateResourcesAndOptions(props: AssertsSidecarProps, memoryReservati
   validateWholeNumber('memoryLimitMiB', props.memoryLimitMiB);
   validateMemoryLimits(memoryReservationMiB, props.memoryLimitMiB);
   validateInterval('collectInterval', props.collectInterval);
+  validateUserName('httpAuthUsername', props.httpAuthUsername);
   if ((props.httpAuthUsername === undefined) !== (props.httpAuthPassword === undefined)) {
     throw new Error(
       'httpAuthUsername and httpAuthPassword must be set together (basic auth needs both); set the missing one or remove the other',

@@ -143,6 +143,36 @@ describe('resources, intervals, logging and environment', () => {
     expect(sidecarOnFargate({ collectInterval: Duration.millis(500) })).toThrow('collectInterval must be at least 1 second, got 500 millis');
   });
 
+  test('an interval from a token is rendered in the unit it was given in', () => {
+    const stack = newStack();
+    const seconds = new CfnParameter(stack, 'Seconds', { type: 'Number' });
+    const millis = new CfnParameter(stack, 'Millis', { type: 'Number' });
+    new AssertsSidecar(fargateTask(stack), 'Metrics', {
+      collectInterval: Duration.seconds(seconds.valueAsNumber),
+      remoteWrite: { url: 'https://example.com/write', scrapeInterval: Duration.millis(millis.valueAsNumber) },
+    });
+    const environment = environmentOf(containerDefinition(Template.fromStack(stack), 'ecs-dockerstats-exporter'));
+    expect(environment.collectInterval).toEqual({ 'Fn::Join': ['', [{ Ref: 'Seconds' }, 's']] });
+    expect(environment.scrapeInterval).toEqual({ 'Fn::Join': ['', [{ Ref: 'Millis' }, 'ms']] });
+  });
+
+  test('an interval from a token in a unit the runtime cannot take', () => {
+    const stack = newStack();
+    const minutes = new CfnParameter(stack, 'Minutes', { type: 'Number' });
+    expect(() => new AssertsSidecar(fargateTask(stack), 'Metrics', { collectInterval: Duration.minutes(minutes.valueAsNumber) })).toThrow(
+      /^collectInterval from a token must be given as Duration.seconds\(token\) or Duration.millis\(token\), got /,
+    );
+  });
+
+  test('empty user names', () => {
+    expect(sidecarOnFargate({ httpAuthUsername: '', httpAuthPassword: passwordSecret() })).toThrow(
+      'httpAuthUsername must not be empty, got ""; set the user name, or remove httpAuthUsername and its password',
+    );
+    expect(remoteWrite({ url: 'https://example.com/write', username: ' ', password: passwordSecret() })).toThrow(
+      'remoteWrite.username must not be empty, got " "; set the user name, or remove remoteWrite.username and its password',
+    );
+  });
+
   test('scrape interval below one second', () => {
     expect(remoteWrite({ url: 'https://example.com/write', scrapeInterval: Duration.millis(10) })).toThrow(
       'remoteWrite.scrapeInterval must be at least 1 second, got 10 millis',

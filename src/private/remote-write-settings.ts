@@ -1,7 +1,7 @@
 import { Arn, ArnFormat, Stack, Token, aws_ecs as ecs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { parseAmpRemoteWriteUrl } from './amp-workspace';
-import { renderInterval, validateInterval, validateRemoteWriteUrl } from './validation';
+import { renderInterval, validateInterval, validateRemoteWriteUrl, validateUserName } from './validation';
 import { RemoteWriteOptions } from '../remote-write';
 
 /** What Active mode adds to the container, derived from `RemoteWriteOptions`. */
@@ -21,6 +21,7 @@ export interface RemoteWriteSettings {
 export function remoteWriteSettings(scope: IConstruct, options: RemoteWriteOptions): RemoteWriteSettings {
   validateRemoteWriteUrl(options.url);
   validateInterval('remoteWrite.scrapeInterval', options.scrapeInterval);
+  validateUserName('remoteWrite.username', options.username);
   if (options.password && options.username === undefined) {
     throw new Error(
       'remoteWrite.password requires remoteWrite.username: basic auth sends both; set username or remove password',
@@ -50,7 +51,7 @@ export function remoteWriteSettings(scope: IConstruct, options: RemoteWriteOptio
     warnings.skipTlsVerify =
       'remoteWrite.skipTlsVerify is true: the sidecar accepts any TLS certificate from the remote-write endpoint, so credentials and metrics can be intercepted. Use it only for test endpoints.';
   }
-  if (options.scrapeInterval) environment.scrapeInterval = renderInterval(options.scrapeInterval);
+  if (options.scrapeInterval) environment.scrapeInterval = renderInterval('remoteWrite.scrapeInterval', options.scrapeInterval);
 
   const sendsCredentials = usesBasicAuth || options.bearerToken !== undefined;
   if (sendsCredentials && !Token.isUnresolved(options.url) && options.url.startsWith('http://')) {

@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Token, Tokenization } from 'aws-cdk-lib';
 
 /**
  * Token-aware checks of construct input. Each returns nothing or throws one error that quotes the
@@ -87,7 +87,27 @@ export function validateInterval(field: string, interval: Duration | undefined):
 }
 
 /** Renders a Duration in the runtime's Go-style format: `15s`, or `1500ms` when not whole seconds. */
-export function renderInterval(interval: Duration): string {
+export function renderInterval(field: string, interval: Duration): string {
+  if (interval.isUnresolved()) {
+    // A token's amount is known only at deploy time, so it cannot be converted between units:
+    // render it in the unit it was given in, when the runtime understands that unit.
+    for (const [unit, toAmount] of [['s', () => interval.toSeconds()], ['ms', () => interval.toMilliseconds()]] as const) {
+      try {
+        return `${Tokenization.stringifyNumber(toAmount())}${unit}`;
+      } catch {
+        // not given in this unit
+      }
+    }
+    throw new Error(`${field} from a token must be given as Duration.seconds(token) or Duration.millis(token), got ${interval.toHumanString()}`);
+  }
   const ms = interval.toMilliseconds();
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** Refuses an empty user name: the runtime treats an empty variable as unset and would stop at start. */
+export function validateUserName(field: string, userName: string | undefined): void {
+  if (userName === undefined || Token.isUnresolved(userName)) return;
+  if (userName.trim() === '') {
+    throw new Error(`${field} must not be empty, got "${userName}"; set the user name, or remove ${field} and its password`);
+  }
 }
