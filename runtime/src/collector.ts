@@ -34,6 +34,8 @@ export interface Collection {
 }
 
 export type CollectionListener = (families: readonly MetricFamily[], atMs: number, task: TaskMetadata) => void | Promise<void>;
+/** Called after a failed collection, once the self-metrics record the failure (collection_up 0). */
+export type CollectionFailureListener = (atMs: number) => void | Promise<void>;
 
 export interface CollectorOptions {
   readonly client: Pick<MetadataClient, 'fetchTask' | 'fetchTaskStats'>;
@@ -48,6 +50,7 @@ export class Collector {
   private latestCollection: Collection | undefined;
   private lastTask: TaskMetadata | undefined;
   private readonly listeners: CollectionListener[] = [];
+  private readonly failureListeners: CollectionFailureListener[] = [];
   private timer: unknown;
   private running = false;
   private inFlight: Promise<boolean> | undefined;
@@ -72,6 +75,11 @@ export class Collector {
 
   onCollection(listener: CollectionListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Active mode pushes the self-metrics (collection_up 0) even while the metadata endpoint is down. */
+  onCollectionFailure(listener: CollectionFailureListener): void {
+    this.failureListeners.push(listener);
   }
 
   /** Collect now and start the periodic loop. */
@@ -115,6 +123,14 @@ export class Collector {
       if (!this.failing) logger.error('collection failed; serving self-metrics only until the metadata endpoint recovers', { err: error });
       else logger.debug('collection still failing', { err: error });
       this.failing = true;
+      const atMs = this.now();
+      for (const listener of this.failureListeners) {
+        try {
+          await listener(atMs);
+        } catch (err) {
+          logger.error('collection failure listener failed', { err });
+        }
+      }
       return false;
     }
     const result = transformTaskStats(task, stats);

@@ -88,6 +88,25 @@ describe('collection loop', () => {
     expect(logs.some((l) => l.level === 'error' && l.msg === 'collection listener failed')).toBe(true);
   });
 
+  test('failure listeners see each failed collection after up=0 is recorded; success listeners do not', async () => {
+    const failing = { value: true };
+    const { collector, selfMetrics, tick } = setup(failing);
+    const up = async () => (await selfMetrics.registry.getSingleMetric('ecs_exporter_collection_up')!.get()).values[0].value;
+    const failures: Array<[number, number]> = [];
+    let successes = 0;
+    collector.onCollection(() => void successes++);
+    collector.onCollectionFailure(async (atMs) => void failures.push([atMs, await up()]));
+    expect(await collector.collectNow()).toBe(false);
+    tick(15_000);
+    expect(await collector.collectNow()).toBe(false);
+    expect(failures).toEqual([[1_700_000_000_000, 0], [1_700_000_015_000, 0]]);
+    expect(successes).toBe(0);
+    failing.value = false;
+    expect(await collector.collectNow()).toBe(true);
+    expect(failures).toHaveLength(2);
+    expect(successes).toBe(1);
+  });
+
   test('the latest task metadata survives a failed collection (Active mode scrape targets)', async () => {
     const failing = { value: false };
     const { collector } = setup(failing);

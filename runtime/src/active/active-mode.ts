@@ -124,7 +124,9 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
   // same; only the series of the last collection are kept.
   let wireLabels = new Map<string, { readonly labels: readonly LabelPair[]; readonly id: string }>();
   let wireLabelsTarget = '';
-  const onCollection = async (families: readonly MetricFamily[], atMs: number, task: TaskMetadata) => {
+  // `containers` is false after a failed collection: only the self-metrics (collection_up 0) go out,
+  // and the container series are not ended, since the next successful collection resumes them.
+  const pushOwn = async (families: readonly MetricFamily[], atMs: number, task: TaskMetadata, containers: boolean) => {
     self = await selfPromise;
     const aws = await awsInfoFor(task);
     const sidecar = labelsFor(task, aws, self.name ?? sidecarNameFromLabels(task, config));
@@ -153,6 +155,12 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
       for (const sample of family.samples) push(family.name, sample.labels, sample.value, sample.timestampMs ?? atMs);
     }
     for (const sample of selfFamilies) push(sample.name, sample.labels, sample.value, sample.timestampMs ?? atMs);
+    if (!containers) {
+      // Keep every series known (and its cached labels) for the next success or the shutdown markers.
+      for (const [id, labels] of current) previousOwnSeries.set(id, labels);
+      for (const [inputKey, wire] of nextWireLabels) wireLabels.set(inputKey, wire);
+      return;
+    }
     // A container that stopped (or any series that vanished) ends with a staleness marker.
     for (const [id, labels] of previousOwnSeries) {
       if (!current.has(id)) enqueue(labels, { value: NaN, timestampMs: atMs, stale: true }, id);
@@ -160,7 +168,13 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
     previousOwnSeries = current;
     wireLabels = nextWireLabels;
   };
+  const onCollection = (families: readonly MetricFamily[], atMs: number, task: TaskMetadata) => pushOwn(families, atMs, task, true);
   exporter.collector.onCollection(onCollection);
+  exporter.collector.onCollectionFailure(async (atMs) => {
+    // Before the first task metadata there are no target labels to attach: nothing can be sent yet.
+    const task = exporter.collector.latestTask;
+    if (task) await pushOwn([], atMs, task, false);
+  });
   // startExporter began collecting before Active mode existed: forward a collection already done.
   const first = exporter.collector.latest;
   if (first) await onCollection(first.families, first.atMs, first.task);
