@@ -214,6 +214,12 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
       await exporter.collector.stop();
       enrichment.stop();
       await scraper.stop();
+      // The task stops with the sidecar: every series sent ends here, so queries stop showing its last
+      // value for the 5-minute lookback. The queue puts each marker after the series' last sample.
+      const endMs = clock.now();
+      for (const [id, labels] of previousOwnSeries) enqueue(labels, { value: NaN, timestampMs: endMs, stale: true }, id);
+      previousOwnSeries = new Map();
+      scraper.markAllStale(endMs);
       const lost = await writer.stop(deps.flushDeadlineMs ?? SHUTDOWN_FLUSH_DEADLINE_MS);
       logger.info('remote write stopped', { samplesSent: stats.samplesSent, samplesLost: lost });
       return lost;

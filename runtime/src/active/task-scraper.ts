@@ -121,6 +121,18 @@ export class TaskScraper {
     await this.dispatcher.close();
   }
 
+  /**
+   * Ends every series sent for every target (the task is stopping, so all targets go with it).
+   * Call after `stop()`, so that no scrape in flight sends a sample after its marker.
+   */
+  markAllStale(timestampMs: number): void {
+    for (const state of this.states.values()) {
+      this.markStale(state.exposed, timestampMs);
+      this.markStale(state.report, timestampMs);
+    }
+    this.states.clear();
+  }
+
   /** One round over every current target; targets gone since the last round get their markers. */
   async scrapeOnce(): Promise<void> {
     const targets = this.options.targets();

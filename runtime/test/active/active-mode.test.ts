@@ -123,7 +123,17 @@ test('sidecar and scraped series reach the receiver with the target labels, and 
       __name__: 'orders_processed_total', queue: 'eu', ...common, job: 'app-1', container: 'app-1', instance: `10.0.2.106:${app.port}`,
     });
     const upKey = [...receiver.series.keys()].find((k) => k.includes('"up"') && k.includes('"app-1"'))!;
-    expect(receiver.series.get(upKey)!.every((s) => s.value === 1)).toBe(true);
+    expect(receiver.series.get(upKey)!.filter((s) => s.bits !== STALE_NAN_BITS).every((s) => s.value === 1)).toBe(true);
+    // The sidecar stopped, so the task did: every series sent (its own, the scraped ones and the
+    // target's up/scrape_*) ends with a staleness marker after its last sample.
+    const unended = [...receiver.series.entries()].filter(([, samples]) => {
+      const last = samples.at(-1)!;
+      return last.bits !== STALE_NAN_BITS || (samples.length > 1 && last.timestampMs <= samples.at(-2)!.timestampMs);
+    });
+    expect(unended.map(([key]) => key)).toEqual([]);
+    expect(receiver.series.size).toBeGreaterThan(20);
+    expect(receiver.series.get(upKey)!.at(-1)!.bits).toBe(STALE_NAN_BITS);
+    expect(receiver.series.get(scraped()[0])!.at(-1)!.bits).toBe(STALE_NAN_BITS);
     // Self-metrics go out too, and are served on the metrics endpoint.
     expect([...receiver.series.keys()].some((k) => k.includes('"ecs_exporter_remote_write_samples_sent_total"'))).toBe(true);
     expect([...receiver.series.keys()].some((k) => k.includes('"ecs_exporter_collection_up"'))).toBe(true);
