@@ -39,6 +39,23 @@ export function which(program: string): string | undefined {
   return result.status === 0 ? result.stdout.trim() : undefined;
 }
 
+/**
+ * Polls `condition` until it holds, failing after `timeoutMs` with `what` (text, or a function for
+ * text known only then, such as a server's log). A condition that throws counts as not yet.
+ */
+export async function until(
+  what: string | (() => string),
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+  intervalMs = 50,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await Promise.resolve().then(condition).catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
 /** A free TCP port on 127.0.0.1: the OS picks one, the probe listener is closed again. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

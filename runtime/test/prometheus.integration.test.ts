@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ServerProcess, testConfig, which } from './helpers';
+import { freePort, ServerProcess, testConfig, until, which } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
 import { SIMULATED_SHAPES, startSimulatedTask, type SimulatedTask } from '../src/simulator';
@@ -115,7 +115,7 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   }
 
   test('rate() over container_cpu_usage_seconds_total returns the CPU rate the simulated task produces', async () => {
-    await waitFor(async () => (await query('min(up)'))[0]?.value[1] === '1' && (await query('up')).length === 2, 20_000, () => `targets not up: ${prometheus?.log}`);
+    await until(() => `targets up: ${prometheus?.log}`, async () => (await query('min(up)'))[0]?.value[1] === '1' && (await query('up')).length === 2, 20_000, 250);
     // 15 s of 1 s scrapes; collection every 250 ms keeps the sampling jitter small.
     await new Promise((resolve) => setTimeout(resolve, 16_000));
     const rates = await query('rate(container_cpu_usage_seconds_total{job="ecs-sidecar"}[12s])');
@@ -151,16 +151,3 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
     expect((await query('ecs_exporter_collection_up')).map((r) => r.value[1])).toEqual(['1', '1']);
   });
 });
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs: number, describeFailure: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not reachable yet
-    }
-    if (Date.now() > deadline) throw new Error(describeFailure());
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}

@@ -12,7 +12,7 @@ import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
 import { createLogger, silentLogger } from '../../src/logger';
 import { startSimulatedTask, type SimulatedTask } from '../../src/simulator';
-import { testConfig } from '../helpers';
+import { testConfig, until } from '../helpers';
 
 const PASSWORD = 'Sup3r-S3cret-RW-pass';
 const USER = 'tenant-42';
@@ -60,14 +60,6 @@ async function appTarget() {
     port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
-}
-
-async function until(what: string, condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('sidecar and scraped series reach the receiver with the target labels, and no secret leaks', async () => {

@@ -7,20 +7,12 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { startSimulatedTask } from '../../src/simulator';
-import { bundledEntry, exposedValue, freePort } from '../helpers';
+import { bundledEntry, exposedValue, freePort, until } from '../helpers';
 import { awsErrorServer, buildEnrichmentWorker } from './helpers';
 import { PrometheusServer } from './prometheus-server';
 
 const USER = 'tenant-proc';
 const PASSWORD = 'Pr0cess-Secret-Passw0rd';
-
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 test('SIGTERM delivers every buffered sample to Prometheus before exit, and logs no secret', async () => {
   const prometheus = new PrometheusServer(USER, PASSWORD);
@@ -57,7 +49,7 @@ test('SIGTERM delivers every buffered sample to Prometheus before exit, and logs
     await until('4 collections queued', async () => {
       exposition = await (await fetch(metricsUrl)).text();
       return (exposedValue(exposition, 'ecs_exporter_collections_total{outcome="success"}') ?? 0) >= 4;
-    });
+    }, 30_000, 200);
     expect(exposedValue(exposition, 'ecs_exporter_remote_write_queue_samples')).toBeGreaterThan(100);
     expect(exposedValue(exposition, 'ecs_exporter_remote_write_samples_sent_total')).toBe(0);
     expect(await prometheus.query('count({__name__=~".+"})')).toEqual([]);

@@ -9,15 +9,7 @@ import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
 import { createLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
-import { exposedValue, testConfig } from '../helpers';
-
-async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+import { exposedValue, testConfig, until } from '../helpers';
 
 type Body = (lines: string[], active: Awaited<ReturnType<typeof startActiveMode>>, exposition: () => Promise<string>) => Promise<void>;
 
@@ -56,7 +48,7 @@ test('SigV4 signs for service aps in the region of the task ARN when none is con
   };
   try {
     await run({ remoteWrite_aws_useSigv4: 'true' }, receiver, async (_lines, active) => {
-      await until('a signed request accepted', () => active.stats.samplesSent > 0);
+      await until('a signed request accepted', () => active.stats.samplesSent > 0, 15_000);
     });
     expect([...scopes]).toEqual(['us-west-2/aps']);
   } finally {
@@ -70,7 +62,7 @@ test('a full queue drops the oldest samples first, counts every one and warns on
   for (let i = 0; i < 10_000; i++) receiver.script.push({ status: 503 });
   try {
     await run({ remoteWrite_maxPendingSamples: '100' }, receiver, async (lines, active, exposition) => {
-      await until('drops', () => active.stats.samplesDropped > 200);
+      await until('drops', () => active.stats.samplesDropped > 200, 15_000);
       expect(active.queue.length).toBe(100);
       const text = await exposition();
       expect(exposedValue(text, 'ecs_exporter_remote_write_samples_dropped_total')).toBeGreaterThan(200);

@@ -10,7 +10,7 @@ import * as series from '../../src/active/series';
 import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
-import { testConfig } from '../helpers';
+import { testConfig, until } from '../helpers';
 
 test('unchanged series reuse their label sets; the samples still arrive under the same series', async () => {
   let clockMs = Date.parse('2026-01-01T00:00:00Z');
@@ -43,10 +43,9 @@ test('unchanged series reuse their label sets; the samples still arrive under th
 
     // The writer's own loop (every 50 ms) delivers them; wait for it rather than draining beside it.
     const cpuApp0 = () => [...receiver.series.entries()].filter(([key]) => key.includes('"container_cpu_usage_seconds_total"') && key.includes('["container","app-0"]'));
-    const deadline = Date.now() + 15_000;
     const delivered = () => (cpuApp0()[0]?.[1] ?? []).map((sample) => sample.timestampMs);
     const collectedAt = [clockMs - 20_000, clockMs - 10_000, clockMs];
-    while (!collectedAt.every((t) => delivered().includes(t)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    await until('the three collections of app-0', () => collectedAt.every((t) => delivered().includes(t)), 15_000);
     expect(cpuApp0()).toHaveLength(1);
     expect(delivered()).toEqual(expect.arrayContaining(collectedAt));
   } finally {

@@ -9,17 +9,9 @@ import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
-import { testConfig } from '../helpers';
+import { testConfig, until } from '../helpers';
 
 const credentials = async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' });
-
-async function until(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 async function setup() {
   let clockMs = Date.parse('2026-01-01T00:00:00Z');
@@ -66,7 +58,7 @@ test('a failed collection still sends collection_up 0, without ending the contai
     const downAt = t.now();
 
     const up = () => t.samplesOf('ecs_exporter_collection_up').flatMap(([, samples]) => samples);
-    await until('collection_up 0', () => up().some((s) => s.value === 0));
+    await until('collection_up 0', () => up().some((s) => s.value === 0), 15_000);
     expect(up().find((s) => s.value === 0)!.timestampMs).toBeGreaterThanOrEqual(downAt);
 
     // The outage does not end the containers' series: the next success resumes them.
@@ -75,7 +67,7 @@ test('a failed collection still sends collection_up 0, without ending the contai
     expect(await t.exporter.collector.collectNow()).toBe(true);
     const resumedAt = t.now();
     const cpu = () => t.samplesOf('container_cpu_usage_seconds_total', '["container","app-0"]');
-    await until('the resumed container series', () => (cpu()[0]?.[1] ?? []).some((s) => s.timestampMs === resumedAt));
+    await until('the resumed container series', () => (cpu()[0]?.[1] ?? []).some((s) => s.timestampMs === resumedAt), 15_000);
     expect(cpu()).toHaveLength(1);
     expect(cpu()[0][1].some((s) => s.bits === STALE_NAN_BITS)).toBe(false);
   } finally {
