@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadShape, type ShapeName } from './fixtures';
+import { collect, loadShape, type ShapeName } from './fixtures';
 import { renderFamilies } from '../src/exposition';
-import { transformTaskStats } from '../src/metrics/transform';
 
 /**
  * Golden files: the Passive exposition of each recorded shape, committed so a change in output is
@@ -14,7 +13,7 @@ const RECORDED: readonly ShapeName[] = ['fargate-awsvpc-cgroupv1', 'ec2-bridge-c
 
 function goldenExposition(name: ShapeName): string {
   const shape = loadShape(name);
-  return renderFamilies(transformTaskStats(shape.task, shape.stats).families);
+  return renderFamilies(collect(shape.task, shape.stats).families);
 }
 
 describe('golden Passive exposition per recorded shape', () => {

@@ -1,19 +1,21 @@
-import { loadShape, seriesOf, valuesBy } from './fixtures';
+import { collect, loadShape, seriesOf, valuesBy } from './fixtures';
 import { METRIC_CATALOG, allowedLabels } from '../src/metrics/catalog';
-import { clusterName, transformTaskStats } from '../src/metrics/transform';
+import { clusterName } from '../src/metrics/transform';
 
 const MiB = 1024 * 1024;
 
 describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
   const shape = loadShape('fargate-awsvpc-cgroupv1');
-  const { families, networkLayout, runningContainers, stoppedContainers } = transformTaskStats(shape.task, shape.stats);
+  const { families, networkLayout, runningContainers, stoppedContainers } = collect(shape.task, shape.stats);
 
-  test('the stopped container (stats null) is skipped without error', () => {
+  test('the stopped container (stats null) has no stats series, only its exit code', () => {
     expect(runningContainers).toBe(2);
     expect(stoppedContainers).toBe(1);
     for (const family of families) {
+      if (family.name === 'ecs_container_exit_code') continue;
       for (const sample of family.samples) expect(sample.labels.container).not.toBe('db-migrate');
     }
+    expect(valuesBy(families, 'ecs_container_exit_code', 'container')).toEqual({ 'db-migrate': 0 });
   });
 
   test('labels come from the metadata: cluster name from the ARN, task id from the task ARN', () => {
@@ -89,7 +91,7 @@ describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
 
 describe('EC2, bridge, cgroup v2 (recorded shape)', () => {
   const shape = loadShape('ec2-bridge-cgroupv2');
-  const { families, networkLayout, runningContainers, stoppedContainers } = transformTaskStats(shape.task, shape.stats);
+  const { families, networkLayout, runningContainers, stoppedContainers } = collect(shape.task, shape.stats);
 
   test('the stopped container (stats {}) is skipped without error', () => {
     expect(runningContainers).toBe(2);
@@ -136,7 +138,7 @@ describe('EC2, bridge, cgroup v2 (recorded shape)', () => {
 
 describe('EC2, host networking (recorded shape)', () => {
   const shape = loadShape('ec2-host-cgroupv2');
-  const { families, networkLayout } = transformTaskStats(shape.task, shape.stats);
+  const { families, networkLayout } = collect(shape.task, shape.stats);
 
   test('host mode emits no network series', () => {
     expect(networkLayout).toBe('host');
@@ -152,7 +154,7 @@ describe('EC2, host networking (recorded shape)', () => {
     const stats = JSON.parse(JSON.stringify(shape.stats));
     const id = Object.keys(stats)[0];
     stats[id].networks = { eth0: { rx_bytes: 1e12, tx_bytes: 1e12 } };
-    expect(transformTaskStats(shape.task, stats).families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
+    expect(collect(shape.task, stats).families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
   });
 });
 
@@ -160,7 +162,7 @@ describe('catalog consistency', () => {
   test('every emitted family is in the catalog with its type and help, and labels within the allowed set', () => {
     for (const name of ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2'] as const) {
       const shape = loadShape(name);
-      for (const family of transformTaskStats(shape.task, shape.stats).families) {
+      for (const family of collect(shape.task, shape.stats).families) {
         const entry = METRIC_CATALOG.find((e) => e.name === family.name);
         expect(entry).toBeDefined();
         expect(family.type).toBe(entry!.type);
