@@ -11,7 +11,7 @@ export interface RecordedShape {
   readonly stats: unknown;
 }
 
-export type ShapeName = 'fargate-awsvpc-cgroupv1' | 'ec2-bridge-cgroupv2' | 'ec2-host-cgroupv2';
+export type ShapeName = 'fargate-awsvpc-cgroupv1' | 'ec2-bridge-cgroupv2' | 'ec2-host-cgroupv2' | 'ec2-awsvpc-health-cgroupv2';
 
 export function loadShape(name: ShapeName): RecordedShape {
   return JSON.parse(readFileSync(join(__dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedShape;

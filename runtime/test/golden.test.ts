@@ -9,7 +9,7 @@ import { renderFamilies } from '../src/exposition';
  * `UPDATE_GOLDEN=1 npx jest test/golden.test.ts` in runtime/ and read the diff.
  */
 const GOLDEN_DIR = join(__dirname, 'golden');
-const RECORDED: readonly ShapeName[] = ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2'];
+const RECORDED: readonly ShapeName[] = ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2', 'ec2-awsvpc-health-cgroupv2'];
 
 function goldenExposition(name: ShapeName): string {
   const shape = loadShape(name);
