@@ -138,7 +138,12 @@ export function readContainerStats(raw: unknown, onInvalid: InvalidFieldListener
 const NETWORK_COUNTERS = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped'] as const;
 
 function readNetworkStats(f: Fields): NetworkStats {
-  return compact(Object.fromEntries(NETWORK_COUNTERS.map((key) => [key, f.number(key)])));
+  const counters: Record<string, number> = {};
+  for (const key of NETWORK_COUNTERS) {
+    const value = f.number(key);
+    if (value !== undefined) counters[key] = value;
+  }
+  return counters;
 }
 
 function readBlkioEntry(raw: unknown, onInvalid: InvalidFieldListener, path: string): BlkioEntry | undefined {
