@@ -126,7 +126,8 @@ describe('what a collection leaves out is counted and logged once per reason', (
     const selfMetrics = new SelfMetrics({ defaultMetrics: false });
     // Two days after the recorded stats were read: every stats sample's timestamp is too old.
     const now = () => Date.parse('2024-06-12T08:10:00Z');
-    const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler: new ManualScheduler(), now, maxSeriesPerCollection: 10 });
+    const scheduler = new ManualScheduler();
+    const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler, now, maxSeriesPerCollection: 10 });
     return { collector, selfMetrics, logs };
   }
 

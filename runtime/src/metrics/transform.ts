@@ -7,8 +7,8 @@
  */
 import type { BlkioEntry, ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
 import type { Labels, MetricFamily } from '../model';
-import { asCount, asText, asTimeMs } from './readers';
 import { stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
+import { asCount, asText, asTimeMs } from './readers';
 import { DEFAULT_MAX_SERIES, SampleSink, type SeriesDropReason } from './sample-sink';
 
 const NANOSECONDS_PER_SECOND = 1e9;
@@ -290,8 +290,8 @@ function addBlockIo(out: SampleSink, c: RunningContainer): void {
 }
 
 /** Devices by `major:minor`; past MAX_DEVICES_PER_CONTAINER their series are counted as dropped. */
-function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: readonly BlkioEntry[] | undefined, readMetric: string, writeMetric: string): void {
-  const totals = blkioTotals(entries ?? []);
+function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: readonly BlkioEntry[] = [], readMetric: string, writeMetric: string): void {
+  const totals = blkioTotals(entries);
   for (const [index, device] of [...totals.keys()].sort().entries()) {
     const total = totals.get(device)!;
     if (index >= MAX_DEVICES_PER_CONTAINER) {
