@@ -32,7 +32,7 @@ export const systemScheduler: Scheduler = {
 
 export interface Collection {
   readonly families: readonly MetricFamily[];
-  /** When the collection finished (ms since epoch). */
+  /** When the collection ran (ms since epoch): once both documents arrived, before the transform. */
   readonly atMs: number;
   readonly task: TaskMetadata;
   readonly networkLayout: NetworkLayout;
