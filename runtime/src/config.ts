@@ -56,6 +56,8 @@ export interface ExporterConfig {
   readonly scrapeIntervalMs: number;
   /** Present exactly when `remoteWrite_url` is set: Active mode. */
   readonly remoteWrite?: RemoteWriteConfig;
+  /** `maxSeriesPerCollection`: series one collection may produce; the rest is counted and left out. */
+  readonly maxSeriesPerCollection: number;
 }
 
 export const DEFAULT_HTTP_LISTEN_PORT = 8014;
@@ -63,6 +65,8 @@ export const DEFAULT_METRICS_PATH = '/container-stats/actuator/prometheus';
 export const DEFAULT_COLLECT_INTERVAL_MS = 15_000;
 export const DEFAULT_SCRAPE_INTERVAL_MS = 15_000;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1_000;
+/** Prometheus' `sample_limit` idea: a task with 10 containers gives 110-200 series; 20,000 is room to spare. */
+export const DEFAULT_MAX_SERIES_PER_COLLECTION = 20_000;
 /**
  * Queue capacity for remote write. Sized for at least one hour of a 10-container task at default
  * settings: the transform gives 110-200 series for 10 containers (host to bridge), plus ~100 self and
@@ -123,6 +127,7 @@ export function parseConfig(env: Env): ExporterConfig {
     logLevel: logLevelRaw as LogLevel,
     scrapeIntervalMs: parseDurationVar('scrapeInterval', read('scrapeInterval'), DEFAULT_SCRAPE_INTERVAL_MS),
     remoteWrite: parseRemoteWrite(read),
+    maxSeriesPerCollection: parsePositiveInteger('maxSeriesPerCollection', read('maxSeriesPerCollection'), DEFAULT_MAX_SERIES_PER_COLLECTION, 'series'),
   };
   return deepFreeze(config);
 }
@@ -200,6 +205,14 @@ function parseRemoteWrite(read: (name: string) => string | undefined): RemoteWri
     flushIntervalMs: parseDurationVar('remoteWrite_flushInterval', read('remoteWrite_flushInterval'), DEFAULT_FLUSH_INTERVAL_MS),
     maxPendingSamples,
   };
+}
+
+function parsePositiveInteger(name: string, raw: string | undefined, fallback: number, unit: string): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || !Number.isSafeInteger(Number(raw))) {
+    throw new ConfigError(`${name} must be a positive integer (${unit}), got ${quote(raw)}`);
+  }
+  return Number(raw);
 }
 
 function parsePort(name: string, raw: string | undefined, fallback: number): number {

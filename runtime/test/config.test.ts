@@ -25,7 +25,14 @@ describe('configuration from the environment', () => {
       logLevel: 'info',
       scrapeIntervalMs: 15_000,
       remoteWrite: undefined,
+      maxSeriesPerCollection: 20_000,
     });
+  });
+
+  test('maxSeriesPerCollection takes a positive integer and names itself when it is not one', () => {
+    expect(parseConfig({ ...BASE, maxSeriesPerCollection: '500' }).maxSeriesPerCollection).toBe(500);
+    expect(() => parseConfig({ ...BASE, maxSeriesPerCollection: '0' })).toThrow('maxSeriesPerCollection must be a positive integer (series), got "0"');
+    expect(() => parseConfig({ ...BASE, maxSeriesPerCollection: '1e4' })).toThrow(/maxSeriesPerCollection must be a positive integer/);
   });
 
   test('the config object is frozen, nested objects too', () => {
