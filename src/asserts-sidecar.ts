@@ -133,8 +133,9 @@ export interface AssertsSidecarProps {
   readonly essential?: boolean;
 
   /**
-   * Whether ECS restarts the sidecar container in place when it exits (ECS's container restart
-   * policy), without replacing the task. The sidecar is not essential, so without it an exporter
+   * Whether ECS restarts the sidecar container in place when it exits (ECS's container restart policy).
+   *
+   * The task is not replaced. The sidecar is not essential, so without a restart policy an exporter
    * that exits stays down until the task is replaced.
    *
    * Restart policies need Fargate (Linux, platform 1.4.0) or, on EC2, ECS agent 1.86.0 or later.
@@ -144,10 +145,11 @@ export interface AssertsSidecarProps {
   readonly enableRestartPolicy?: boolean;
 
   /**
-   * How long the sidecar must have run before ECS restarts it after it exits; ECS restarts it at
-   * most once per period, and not at all when it exits sooner (so a sidecar that stops at start
-   * because of a bad setting is not restarted in a loop). Between 60 seconds and 30 minutes.
-   * Only with `enableRestartPolicy`.
+   * How long the sidecar must have run before ECS restarts it after it exits.
+   *
+   * ECS restarts it at most once per period, and not at all when it exits sooner, so a sidecar that
+   * stops at start because of a bad setting is not restarted in a loop. Between 60 seconds and 30
+   * minutes; only with `enableRestartPolicy`.
    *
    * @default Duration.seconds(60)
    */
@@ -239,10 +241,11 @@ export interface AssertsSidecarProps {
   readonly environment?: { [key: string]: string };
 
   /**
-   * Whether the sidecar also exports its own process metrics (`process_*` and `nodejs_*`: CPU,
-   * memory, event loop of the exporter's Node.js process). `false` sets the runtime variable
-   * `disableExporterMetrics=true`, which leaves them out; the `ecs_exporter_*` self-metrics
-   * (collection and remote-write health) are always exported.
+   * Whether the sidecar also exports its own process metrics (`process_*` and `nodejs_*`).
+   *
+   * These describe the exporter's Node.js process (CPU, memory, event loop). `false` sets the
+   * runtime variable `disableExporterMetrics=true`, which leaves them out; the `ecs_exporter_*`
+   * self-metrics (collection and remote-write health) are always exported.
    *
    * @default true
    */

@@ -52,7 +52,7 @@ export function sidecarRestartPolicy(enableRestartPolicy: boolean | undefined, r
   if (!Number.isInteger(seconds) || seconds < MIN_RESTART_ATTEMPT_PERIOD_S || seconds > MAX_RESTART_ATTEMPT_PERIOD_S) {
     throw new Error(
       `restartAttemptPeriod must be a whole number of seconds between ${MIN_RESTART_ATTEMPT_PERIOD_S} seconds and ` +
-      `${MAX_RESTART_ATTEMPT_PERIOD_S / 60} minutes (ECS's limits), got ${period.toHumanString()}; ` +
+      `${MAX_RESTART_ATTEMPT_PERIOD_S / 60} minutes (ECS's limits), got ${Number.isInteger(seconds) ? period.toHumanString() : `${period.toMilliseconds()} milliseconds`}; ` +
       `use for example Duration.seconds(${Math.min(Math.max(Math.round(seconds), MIN_RESTART_ATTEMPT_PERIOD_S), MAX_RESTART_ATTEMPT_PERIOD_S)})`,
     );
   }
