@@ -12,7 +12,8 @@
  */
 import * as path from 'path';
 import {
-  App, AspectPriority, Aspects, Stack, StackProps, aws_aps as aps, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
+  App, AspectPriority, Aspects, Stack, StackProps,
+  aws_aps as aps, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AssertsSidecar, AssertsSidecarAspect } from '../src';
