@@ -138,7 +138,9 @@ export interface AssertsSidecarProps {
    * The task is not replaced. The sidecar is not essential, so without a restart policy an exporter
    * that exits stays down until the task is replaced.
    *
-   * Restart policies need Fargate (Linux, platform 1.4.0) or, on EC2, ECS agent 1.86.0 or later.
+   * Restart policies need Fargate platform version 1.4.0 or later, or on EC2 instances ECS container
+   * agent 1.86.0 or later (older agents: set this to false). The metadata then reports each restart
+   * (`RestartCount`).
    *
    * @default true
    */
