@@ -1,4 +1,4 @@
-import { App, AspectPriority, Aspects, Duration, IAspect, Stack, aws_ecs as ecs } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, Duration, IAspect, Stack, Tags, aws_ecs as ecs } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { IConstruct } from 'constructs';
 import { addAppContainer, environmentOf } from './helpers';
@@ -231,5 +231,17 @@ describe('AssertsSidecarAspect among other aspects', () => {
     app.synth();
     expect(recorder.seen).toEqual(['Services/Task/AssertsSidecar']);
     expect(warningsOf(stack)).toEqual([]);
+  });
+
+  test.each([
+    ['off', false],
+    ['on', true],
+  ])('tags added to the app reach the added sidecar\'s log group (aspect stabilization %s)', (_, stabilization) => {
+    const app = new App({ context: { '@aws-cdk/core:aspectStabilization': stabilization } });
+    const stack = new Stack(app, 'Services');
+    addAppContainer(new ecs.FargateTaskDefinition(stack, 'Task'));
+    Tags.of(app).add('team', 'payments');
+    Aspects.of(app).add(new AssertsSidecarAspect(), { priority: AspectPriority.MUTATING });
+    Template.fromStack(stack).hasResourceProperties('AWS::Logs::LogGroup', { Tags: [{ Key: 'team', Value: 'payments' }] });
   });
 });
