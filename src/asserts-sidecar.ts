@@ -2,6 +2,8 @@ import { Annotations, Duration, Token, Tokenization, aws_ecs as ecs, aws_logs as
 import { Construct, IConstruct } from 'constructs';
 import { sidecarPortMapping } from './private/network';
 import { remoteWriteSettings } from './private/remote-write-settings';
+import { SidecarContainerDefinition, sidecarRestartPolicy } from './private/restart-policy';
+import { isWindowsFamily, readRuntimePlatform } from './private/runtime-platform';
 import { grantActiveModePermissions } from './private/task-role-permissions';
 import {
   renderInterval,
@@ -51,6 +53,7 @@ const MANAGED_ENVIRONMENT: Readonly<Record<string, string>> = {
   remoteWrite_aws_useSigv4: 'use remoteWrite.sigV4 instead',
   remoteWrite_aws_region: 'use remoteWrite.sigV4.region instead',
   scrapeInterval: 'use remoteWrite.scrapeInterval instead',
+  disableExporterMetrics: 'use exporterMetrics instead',
   ECS_CONTAINER_METADATA_URI_V4: 'ECS sets it in every container; remove it',
 };
 
@@ -128,6 +131,31 @@ export interface AssertsSidecarProps {
    * @default false
    */
   readonly essential?: boolean;
+
+  /**
+   * Whether ECS restarts the sidecar container in place when it exits (ECS's container restart policy).
+   *
+   * The task is not replaced. The sidecar is not essential, so without a restart policy an exporter
+   * that exits stays down until the task is replaced.
+   *
+   * Restart policies need Fargate platform version 1.4.0 or later, or on EC2 instances ECS container
+   * agent 1.86.0 or later (older agents: set this to false). The metadata then reports each restart
+   * (`RestartCount`).
+   *
+   * @default true
+   */
+  readonly enableRestartPolicy?: boolean;
+
+  /**
+   * How long the sidecar must have run before ECS restarts it after it exits.
+   *
+   * ECS restarts it at most once per period, and not at all when it exits sooner, so a sidecar that
+   * stops at start because of a bad setting is not restarted in a loop. Between 60 seconds and 30
+   * minutes; only with `enableRestartPolicy`.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly restartAttemptPeriod?: Duration;
 
   /**
    * Containers the sidecar waits for before it starts.
@@ -213,6 +241,17 @@ export interface AssertsSidecarProps {
    * @default - none
    */
   readonly environment?: { [key: string]: string };
+
+  /**
+   * Whether the sidecar also exports its own process metrics (`process_*` and `nodejs_*`).
+   *
+   * These describe the exporter's Node.js process (CPU, memory, event loop). `false` sets the
+   * runtime variable `disableExporterMetrics=true`, which leaves them out; the `ecs_exporter_*`
+   * self-metrics (collection and remote-write health) are always exported.
+   *
+   * @default true
+   */
+  readonly exporterMetrics?: boolean;
 }
 
 /**
@@ -272,6 +311,7 @@ export class AssertsSidecar extends Construct {
     validatePort('port', this.port);
     validateMetricsPath(this.metricsPath);
     validateResourcesAndOptions(props, memoryReservationMiB);
+    const restartPolicy = sidecarRestartPolicy(props.enableRestartPolicy, props.restartAttemptPeriod);
     if (!Token.isUnresolved(containerName) && taskDefinition.findContainer(containerName)) {
       throw new Error(
         `The task definition already has a container named "${containerName}"; set containerName to a name not used in the task`,
@@ -286,6 +326,7 @@ export class AssertsSidecar extends Construct {
     };
     const secrets: Record<string, ecs.Secret> = {};
     if (props.collectInterval) environment.collectInterval = renderInterval('collectInterval', props.collectInterval);
+    if (props.exporterMetrics === false) environment.disableExporterMetrics = 'true';
     if (props.httpAuthUsername !== undefined && props.httpAuthPassword) {
       environment.httpAuth_username = props.httpAuthUsername;
       secrets.httpAuth_password = props.httpAuthPassword;
@@ -320,7 +361,7 @@ export class AssertsSidecar extends Construct {
       logging = ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: containerName });
     }
 
-    this.container = new ecs.ContainerDefinition(this, 'Container', {
+    this.container = new SidecarContainerDefinition(this, 'Container', {
       taskDefinition,
       containerName,
       image: props.image ?? SidecarImage.fromBundledRuntime({
@@ -347,7 +388,7 @@ export class AssertsSidecar extends Construct {
       },
       user: NON_ROOT_USER,
       readonlyRootFilesystem: true,
-    });
+    }, restartPolicy);
     if (props.dependsOn && props.dependsOn.length > 0) {
       this.container.addContainerDependencies(...props.dependsOn);
     }
@@ -373,24 +414,12 @@ function refuseSecondSidecar(taskDefinition: ecs.TaskDefinition, self: AssertsSi
   }
 }
 
-/** The runtime platform as rendered into the CloudFormation resource (the L2 keeps it private). */
-function readRuntimePlatform(taskDefinition: ecs.TaskDefinition): { cpuArchitecture?: string; operatingSystemFamily?: string } {
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition | undefined;
-  const platform = cfn?.runtimePlatform;
-  if (!platform || Token.isUnresolved(platform)) return {};
-  const { cpuArchitecture, operatingSystemFamily } = platform as ecs.CfnTaskDefinition.RuntimePlatformProperty;
-  return {
-    cpuArchitecture: cpuArchitecture && !Token.isUnresolved(cpuArchitecture) ? cpuArchitecture : undefined,
-    operatingSystemFamily: operatingSystemFamily && !Token.isUnresolved(operatingSystemFamily) ? operatingSystemFamily : undefined,
-  };
-}
-
 function cpuArchitectureFromName(name: string | undefined): ecs.CpuArchitecture {
   return name === ecs.CpuArchitecture.ARM64._cpuArchitecture ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64;
 }
 
 function refuseWindows(operatingSystemFamily: string | undefined): void {
-  if (operatingSystemFamily?.startsWith('WINDOWS')) {
+  if (isWindowsFamily(operatingSystemFamily)) {
     throw new Error(
       `The task definition runs on ${operatingSystemFamily}: the sidecar supports Linux tasks only; add it to a Linux task definition`,
     );

@@ -261,7 +261,7 @@ def test_app_bundles_the_runtime_from_the_installed_package_as_the_sidecar_image
 # --- Same result as TypeScript --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack_name", ["PassiveFargateArm64", "ActiveEc2"])
+@pytest.mark.parametrize("stack_name", ["PassiveFargateArm64", "ActiveEc2", "AspectApp"])
 def test_python_synthesizes_the_same_template_as_typescript(cloud_assembly, typescript_assembly, stack_name):
     python_resources = resources_without_cdk_metadata(cloud_assembly / f"{stack_name}.template.json")
     typescript_resources = resources_without_cdk_metadata(typescript_assembly / f"{stack_name}.template.json")
