@@ -135,7 +135,7 @@ describe('resources, intervals, logging and environment', () => {
 
   test('hard memory limit below the reservation', () => {
     // ecs.ContainerDefinition enforces this rule itself.
-    expect(sidecarOnFargate({ memoryReservationMiB: 128, memoryLimitMiB: 64 })).toThrow('MemoryLimitMiB should not be less than MemoryReservationMiB.');
+    expect(sidecarOnFargate({ memoryReservationMiB: 128, memoryLimitMiB: 64 })).toThrow(/MemoryLimitMiB should not be less than MemoryReservationMiB/);
   });
 
   test('a collect interval below one second is rendered with a warning', () => {
