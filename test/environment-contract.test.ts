@@ -52,15 +52,20 @@ function synthesizedEnvironment(props: AssertsSidecarProps, makeTask = fargateTa
   const container = containerDefinition(Template.fromStack(stack), NAME);
   const env: Record<string, string> = { ...METADATA };
   for (const [name, value] of Object.entries(environmentOf(container))) {
+    const contract: VariableSpec | undefined = (VARIABLES as Record<string, VariableSpec>)[name];
+    // A name the runtime does not read would be ignored silently: the construct renders contract names only.
+    if (!contract) throw new Error(`the construct rendered ${name}, which is not in the environment contract`);
+    if (contract.secret) throw new Error(`secret variable ${name} was rendered as a plain environment value`);
     if (typeof value === 'string') {
       env[name] = value;
     } else {
-      const spec: VariableSpec | undefined = (VARIABLES as Record<string, VariableSpec>)[name];
-      if (!spec) throw new Error(`environment variable ${name} is a token but not in the contract`);
-      env[name] = DEPLOY_TIME_VALUES[spec.kind];
+      env[name] = DEPLOY_TIME_VALUES[contract.kind];
     }
   }
-  for (const name of secretNamesOf(container)) env[name] = SECRET_VALUE;
+  for (const name of secretNamesOf(container)) {
+    if (!(name in VARIABLES)) throw new Error(`the construct rendered the secret ${name}, which is not in the environment contract`);
+    env[name] = SECRET_VALUE;
+  }
   return env;
 }
 
@@ -302,6 +307,23 @@ describe('the construct documents the contract\'s defaults', () => {
     ['scrapeInterval', `- the runtime's default, ${VARIABLES.scrapeInterval.default / 1000} seconds`],
   ])('%s', (prop, expected) => {
     expect(documentedDefault(prop)).toBe(expected);
+  });
+});
+
+describe('the contract\'s property names', () => {
+  const sources = ['asserts-sidecar.ts', 'remote-write.ts'].map(file => fs.readFileSync(path.join(ROOT, 'src', file), 'utf8')).join('\n');
+  const managed = (Object.keys(VARIABLES) as VariableName[]).filter(name => (VARIABLES[name] as VariableSpec).prop !== undefined);
+
+  test.each(managed)('%s is set by a property that exists', name => {
+    const prop = (VARIABLES[name] as VariableSpec).prop!;
+    for (const segment of prop.split('.')) expect(sources).toMatch(new RegExp(`readonly ${segment}\\??: `));
+  });
+
+  test('every secret variable is set from a property (an ecs.Secret), never from plain environment', () => {
+    for (const name of Object.keys(VARIABLES) as VariableName[]) {
+      const spec: VariableSpec = VARIABLES[name];
+      if (spec.secret) expect([name, spec.prop]).toEqual([name, expect.any(String)]);
+    }
   });
 });
 
