@@ -193,9 +193,11 @@ export interface AssertsSidecarProps {
   readonly healthCheck?: ecs.HealthCheck;
 
   /**
-   * Further environment variables for the runtime, for example `logLevel` or
-   * `remoteWrite_maxPendingSamples`. Variables the construct sets from its own properties
-   * (`httpListenPort`, `remoteWrite_url`, ...) are refused with the property to use instead.
+   * Further environment variables for the runtime, for example `logLevel`,
+   * `maxSeriesPerCollection` or (Active mode) `remoteWrite_maxPendingSamples`. Their values are
+   * checked at synthesis as the runtime checks them at start. Variables the construct sets from its
+   * own properties (`httpListenPort`, `remoteWrite_url`, ...) are refused with the property to use
+   * instead, here and when added to `container` later.
    *
    * @default - none
    */
