@@ -68,7 +68,7 @@ describe.each([
   test('the task definition that had a sidecar keeps exactly the one added by hand', () => {
     expect(containers.InstrumentedTask.map(c => c.Name)).toEqual(['app', 'hand-made-exporter']);
     const handMade = containers.InstrumentedTask[1];
-    expect(handMade.PortMappings).toEqual([{ ContainerPort: 9000, HostPort: 9000, Protocol: 'tcp' }]);
+    expect(handMade.PortMappings).toEqual([{ ContainerPort: 9000, Protocol: 'tcp' }]);
     expect(environmentOf(handMade)).not.toHaveProperty('remoteWrite_url');
   });
 
@@ -77,7 +77,7 @@ describe.each([
     const bridge = containers.BridgeTask.find(c => c.Name === SIDECAR);
     expect(environmentOf(fargate)).toMatchObject({ remoteWrite_url: REMOTE_WRITE_URL });
     expect(environmentOf(bridge)).toMatchObject({ remoteWrite_url: REMOTE_WRITE_URL });
-    expect(fargate.PortMappings).toEqual([{ ContainerPort: 8014, HostPort: 8014, Protocol: 'tcp' }]);
+    expect(fargate.PortMappings).toEqual([{ ContainerPort: 8014, Protocol: 'tcp' }]);
     expect(bridge.PortMappings).toEqual([{ ContainerPort: 8014, HostPort: 0, Protocol: 'tcp' }]);
     expect(bridge.MemoryReservation).toBe(64);
     expect(fargate.RestartPolicy).toEqual({ Enabled: true, RestartAttemptPeriod: 60 });
@@ -204,7 +204,7 @@ describe('AssertsSidecarAspect props', () => {
     const stack = new Stack(app, 'Services');
     addAppContainer(new ecs.FargateTaskDefinition(stack, 'Task'));
     Aspects.of(app).add(new AssertsSidecarAspect({ port: 70000 }));
-    expect(() => app.synth()).toThrow('port must be an integer between 1 and 65535, got 70000');
+    expect(() => app.synth()).toThrow('port must be an integer between 1 and 65535, got "70000"');
   });
 });
 

@@ -66,7 +66,7 @@ def test_aspect_props_reach_every_added_sidecar(aspect_app):
 def test_hand_made_sidecar_keeps_its_own_settings_and_the_default_restart_policy(aspect_app):
     stack, template = aspect_app
     (hand_made,) = [c for c in containers_of(stack, template, "InstrumentedTask") if c["Name"] == "hand-made-exporter"]
-    assert hand_made["PortMappings"] == [{"ContainerPort": 9000, "HostPort": 9000, "Protocol": "tcp"}]
+    assert hand_made["PortMappings"] == [{"ContainerPort": 9000, "Protocol": "tcp"}]
     assert "disableExporterMetrics" not in environment_of(hand_made)
     assert hand_made["RestartPolicy"] == {"Enabled": True, "RestartAttemptPeriod": 60}
 

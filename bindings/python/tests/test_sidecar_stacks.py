@@ -127,7 +127,7 @@ def test_passive_fargate_sidecar_carries_the_discovery_labels_and_port(passive):
                         {
                             "Name": SIDECAR_NAME,
                             "Essential": False,
-                            "PortMappings": [{"ContainerPort": 8014, "HostPort": 8014, "Protocol": "tcp"}],
+                            "PortMappings": [{"ContainerPort": 8014, "Protocol": "tcp"}],
                             "DockerLabels": {
                                 "PROMETHEUS_EXPORTER_PATH": METRICS_PATH,
                                 "PROMETHEUS_EXPORTER_PORT": "8014",
@@ -219,7 +219,7 @@ def test_invalid_port_is_refused_with_a_message_naming_the_property():
     stack = cdk.Stack(cdk.App(), "Invalid")
     task_definition = ecs.FargateTaskDefinition(stack, "Task")
     # jsii surfaces the construct's JavaScript Error as a Python RuntimeError with the same message.
-    with pytest.raises(RuntimeError, match="port must be .*between 1 and 65535, got 70000"):
+    with pytest.raises(RuntimeError, match='port must be .*between 1 and 65535, got "70000"'):
         AssertsSidecar(task_definition, "Metrics", port=70000)
 
 

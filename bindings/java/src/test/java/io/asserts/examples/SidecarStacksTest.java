@@ -80,7 +80,7 @@ class SidecarStacksTest {
                 "ContainerDefinitions", Match.arrayWith(List.of(Match.objectLike(Map.of(
                         "Name", SIDECAR_NAME,
                         "Essential", false,
-                        "PortMappings", List.of(Map.of("ContainerPort", 8014, "HostPort", 8014, "Protocol", "tcp")),
+                        "PortMappings", List.of(Map.of("ContainerPort", 8014, "Protocol", "tcp")),
                         "DockerLabels", Map.of(
                                 "PROMETHEUS_EXPORTER_PATH", METRICS_PATH,
                                 "PROMETHEUS_EXPORTER_PORT", "8014"),
@@ -154,7 +154,7 @@ class SidecarStacksTest {
         FargateTaskDefinition taskDefinition = FargateTaskDefinition.Builder.create(stack, "Task").build();
         JsiiException error = assertThrows(JsiiException.class,
                 () -> AssertsSidecar.Builder.create(taskDefinition, "Metrics").port(70000).build());
-        assertTrue(error.getMessage().matches("(?s).*port must be .*between 1 and 65535, got 70000.*"), error.getMessage());
+        assertTrue(error.getMessage().matches("(?s).*port must be .*between 1 and 65535, got \"70000\".*"), error.getMessage());
     }
 
     // --- The CDK app and its bundled image asset ------------------------------------------------------
