@@ -14,7 +14,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  cdkVersion: '2.180.0',
+  cdkVersion: '2.276.0',
   jsiiVersion: '~6.0.0',
   devDeps: ['@types/node@^20'],
 
@@ -29,6 +29,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['cdk.out/', '.venv/', 'target/'],
+  // Synthesized apps copy runtime/package.json into cdk.out asset folders: keep jest's module map
+  // (haste) and test discovery out of them.
+  jestOptions: {
+    jestConfig: {
+      modulePathIgnorePatterns: ['<rootDir>/examples/cdk.out/', '<rootDir>/cdk.out/'],
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+    },
+  },
 });
 
 /**
