@@ -122,6 +122,15 @@ const demoTask = runtime.addTask('demo', {
 demoTask.spawn(runtime.compileTask);
 demoTask.exec('node lib/simulator/demo.js');
 
+// `npx projen demo` at the root: installs the runtime's dependencies when they are missing, then runs
+// the runtime's demo (compile, simulated task, exporter).
+const rootDemo = project.addTask('demo', {
+  description: 'Start a simulated ECS task and the exporter against it (installs runtime/node_modules when missing); prints the metrics URL and sample series',
+  cwd: 'runtime',
+});
+rootDemo.exec('test -d node_modules || npm ci --no-audit --no-fund');
+rootDemo.exec('npx projen demo');
+
 const testRuntime = project.addTask('test:runtime', {
   description: 'Build the exporter runtime and run its unit and integration tests (needs prometheus and moto on PATH)',
   cwd: 'runtime',
