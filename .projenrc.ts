@@ -14,7 +14,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  cdkVersion: '2.276.0',
+  cdkVersion: '2.263.0',
   jsiiVersion: '~6.0.0',
   devDeps: ['@types/node@^20'],
 

@@ -67,6 +67,7 @@ export function fargateActiveStack(scope: Construct, id: string, props?: StackPr
     taskDefinition,
     desiredCount: 1,
     minHealthyPercent: 100, // start the new task before stopping the old one
+    circuitBreaker: { rollback: true }, // a task that cannot start fails the deployment in minutes
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -100,6 +101,7 @@ export function fargatePassiveStack(scope: Construct, id: string, props?: StackP
     taskDefinition,
     desiredCount: 1,
     minHealthyPercent: 100, // start the new task before stopping the old one
+    circuitBreaker: { rollback: true }, // a task that cannot start fails the deployment in minutes
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -137,7 +139,7 @@ export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps)
 
   new AssertsSidecar(taskDefinition, 'Metrics');
 
-  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50 });
+  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50, circuitBreaker: { rollback: true } });
   return stack;
 }
 
