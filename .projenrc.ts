@@ -202,6 +202,12 @@ lintTemplates.exec('ls examples/cdk.out/*.template.json && cfn-lint -- examples/
 testAll.spawn(testPython);
 testAll.spawn(testJava);
 testAll.spawn(lintTemplates);
+// The README's commands, run in a fresh clone as a new user would (example, demo, npm tarball in a new app).
+const testReadme = project.addTask('test:readme-commands', {
+  description: 'Run the README quick start, demo and "use it before it is published" (npm) commands in a fresh clone of HEAD',
+});
+testReadme.exec('bash .ci/readme-commands.sh');
+testAll.spawn(testReadme);
 // cdk-nag's AwsSolutions rules run over the example stacks in test/cdk-nag.test.ts.
 project.addDevDeps('cdk-nag@^2.38.2');
 
