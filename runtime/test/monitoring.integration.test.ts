@@ -171,7 +171,8 @@ describeWithPrometheus('dashboard and rules against a real Prometheus fed by the
 
   async function query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
     const res = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    const body = (await res.json()) as { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    type Answer = { status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+    const body = (await res.json()) as Answer;
     if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
     return body.data.result;
   }
@@ -191,8 +192,8 @@ describeWithPrometheus('dashboard and rules against a real Prometheus fed by the
     await expectData(substitute(expr));
   });
 
-  test.each(variableQueries)('dashboard variable $%s resolves to values', async (_name, query) => {
-    const match = /^label_values\((.+),\s*(\w+)\)$/.exec(query)!;
+  test.each(variableQueries)('dashboard variable $%s resolves to values', async (_name, variableQuery) => {
+    const match = /^label_values\((.+),\s*(\w+)\)$/.exec(variableQuery)!;
     const url = `${promUrl}/api/v1/label/${match[2]}/values?match[]=${encodeURIComponent(substitute(match[1]))}`;
     const body = (await (await fetch(url)).json()) as { data: string[] };
     expect(body.data.length).toBeGreaterThan(0);
