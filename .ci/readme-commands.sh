@@ -2,7 +2,7 @@
 # Runs the README's commands as a new user would: in a fresh clone of the current commit, with the
 # Node.js on PATH. Covers the quick start (example app), the demo, "Use it before it is published"
 # for npm (tarball into a new TypeScript app with the latest TypeScript, run with tsx and with the
-# CDK CLI the README names). The wheel and the jar are built and used by test:python and test:java.
+# CDK CLI the README names), and the deploy command's app under that CLI. The wheel and the jar are built and used by test:python and test:java.
 # Usage: bash .ci/readme-commands.sh   (needs network access to the npm registry)
 set -euo pipefail
 
@@ -25,7 +25,7 @@ readme_has 'npx projen compile'
 readme_has 'npx projen package:js         # dist/js/cdk-ecs-sidecar@0.0.0.jsii.tgz'
 readme_has 'npm install aws-cdk-lib constructs /path/to/clone/dist/js/cdk-ecs-sidecar@0.0.0.jsii.tgz'
 readme_has '"app": "npx tsx bin/app.ts"'
-readme_has 'npx aws-cdk@2 deploy'
+readme_has "npx aws-cdk@2 deploy --app 'npx ts-node --project examples/tsconfig.json examples/app.ts' AssertsSidecarFargatePassive"
 
 echo "== fresh clone of $(git -C "$ROOT" rev-parse --short HEAD) in $WORK/clone"
 git clone -q "$ROOT" "$WORK/clone"
@@ -35,6 +35,10 @@ echo "== quick start: npm ci && npx projen example"
 npm ci --no-audit --no-fund >/dev/null
 npx projen example
 ls examples/cdk.out/AssertsSidecarFargatePassive.template.json >/dev/null
+
+echo "== deploy: the README's --app under the CDK CLI it names (synth: deploying needs AWS and Docker)"
+npx --yes aws-cdk@2 synth --quiet --app 'npx ts-node --project examples/tsconfig.json examples/app.ts' AssertsSidecarFargatePassive
+ls cdk.out/AssertsSidecarFargatePassive.template.json >/dev/null
 
 echo "== demo: npx projen demo (runtime/node_modules absent)"
 test ! -d runtime/node_modules
