@@ -2,7 +2,8 @@
 # Runs the README's commands as a new user would: in a fresh clone of the current commit, with the
 # Node.js on PATH. Covers the quick start (example app), the demo, "Use it before it is published"
 # for npm (tarball into a new TypeScript app with the latest TypeScript, run with tsx and with the
-# CDK CLI the README names), and the deploy command's app under that CLI. The wheel and the jar are built and used by test:python and test:java.
+# CDK CLI the README names), and the deploy command's app under that CLI. The wheel and the jar are
+# built and used by test:python and test:java.
 # Usage: bash .ci/readme-commands.sh   (needs network access to the npm registry)
 set -euo pipefail
 
