@@ -79,9 +79,10 @@ export const SELF_METRICS: readonly SelfMetricEntry[] = [
   { name: 'ecs_exporter_metadata_requests_total', type: 'counter', unit: 'requests', labels: ['endpoint', 'outcome'], help: 'HTTP attempts against the task metadata endpoint, by endpoint (task, task_stats) and outcome (success, http_error, network_error, timeout, invalid_body).' },
   { name: 'ecs_exporter_metadata_request_duration_seconds', type: 'histogram', unit: 'seconds', labels: ['endpoint'], help: 'Latency of HTTP attempts against the task metadata endpoint.' },
   { name: 'ecs_exporter_containers', type: 'gauge', unit: 'containers', labels: ['state'], help: 'Containers in the last collection, by state (running = has stats, stopped = null or empty stats).' },
-  // Active mode only (runtime/src/active/remote-write-stats.ts).
+  // Active mode only (runtime/src/active/remote-write/stats.ts).
   { name: 'ecs_exporter_remote_write_samples_sent_total', type: 'counter', unit: 'samples', labels: [], help: 'Active mode: samples the remote-write receiver accepted.' },
-  { name: 'ecs_exporter_remote_write_samples_failed_total', type: 'counter', unit: 'samples', labels: [], help: 'Active mode: samples in requests the receiver refused with a non-retryable 4xx status (not retried).' },
+  { name: 'ecs_exporter_remote_write_samples_failed_total', type: 'counter', unit: 'samples', labels: [], help: 'Active mode: samples the receiver refused for good with a 4xx status (never resent; the sum of samples_rejected_total over its reasons).' },
+  { name: 'ecs_exporter_remote_write_samples_rejected_total', type: 'counter', unit: 'samples', labels: ['reason'], help: 'Active mode: samples the receiver refused for good, by reason read from its answer (out_of_bounds, out_of_order, duplicate, too_large, unauthorized, bad_request, other).' },
   { name: 'ecs_exporter_remote_write_samples_dropped_total', type: 'counter', unit: 'samples', labels: [], help: 'Active mode: samples dropped because the queue was full (oldest first) or still queued when the shutdown deadline passed.' },
   { name: 'ecs_exporter_remote_write_samples_out_of_order_total', type: 'counter', unit: 'samples', labels: [], help: 'Active mode: samples not queued because their timestamp was not newer than the last one of their series.' },
   { name: 'ecs_exporter_remote_write_samples_retried_total', type: 'counter', unit: 'samples', labels: [], help: 'Active mode: samples sent again after a 429, a 5xx or a network error.' },

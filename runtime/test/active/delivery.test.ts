@@ -1,11 +1,12 @@
 import { CapturingLogger, FakeClock } from './helpers';
 import { StrictReceiver } from './strict-receiver';
-import { HttpTransport, parseRetryAfter } from '../../src/active/http-transport';
+import { HttpTransport, parseRetryAfter } from '../../src/active/remote-write/transport';
 import { Clock, systemClock } from '../../src/active/ports';
-import { RemoteWriteStats } from '../../src/active/remote-write-stats';
-import { backoffDelayMs, DEFAULT_BACKOFF, RemoteWriter } from '../../src/active/remote-writer';
-import { SampleQueue } from '../../src/active/sample-queue';
-import { seriesLabels } from '../../src/active/series';
+import { RemoteWriteStats } from '../../src/active/remote-write/stats';
+import { RemoteWriter } from '../../src/active/remote-write/writer';
+import { backoffDelayMs, DEFAULT_BACKOFF } from '../../src/core/backoff';
+import { SampleQueue } from '../../src/active/remote-write/queue';
+import { seriesLabels } from '../../src/active/remote-write/series';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const CPU = seriesLabels('container_cpu_usage_seconds_total', { container: 'app' });
@@ -58,8 +59,8 @@ describe('retry matrix', () => {
     await writer.drain();
     await transport.close();
     expect(receiver.requests.map((r) => r.status)).toEqual([status, status, status, status, status, status, status, 204]);
-    // 100 ms doubling, capped at 3200 ms, with equal jitter pinned at its middle (x0.75).
-    expect(clock.sleeps).toEqual([75, 150, 300, 600, 1200, 2400, 2400]);
+    // 100 ms doubling, capped at 3200 ms, with full jitter above the 100 ms floor pinned at its middle.
+    expect(clock.sleeps).toEqual([100, 150, 250, 450, 850, 1650, 1650]);
     expect(stats.samplesSent).toBe(4);
     expect(stats.samplesRetried).toBe(28);
     expect(stats.requestsRetried).toBe(7);
@@ -99,13 +100,16 @@ describe('retry matrix', () => {
 });
 
 describe('backoff', () => {
-  test('grows exponentially, is capped, and stays within its jitter band', () => {
+  test('grows exponentially, is capped, and jitters between the floor and the exponential value', () => {
     const delays = Array.from({ length: 12 }, (_, attempt) => backoffDelayMs(attempt, DEFAULT_BACKOFF, Math.random));
     delays.forEach((delay, attempt) => {
       const exponential = Math.min(DEFAULT_BACKOFF.maxMs, DEFAULT_BACKOFF.minMs * 2 ** attempt);
-      expect(delay).toBeGreaterThanOrEqual(exponential / 2);
+      expect(delay).toBeGreaterThanOrEqual(DEFAULT_BACKOFF.minMs);
       expect(delay).toBeLessThanOrEqual(exponential);
     });
+    // Full jitter: the top of the band is reachable, and so is its floor.
+    expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 0)).toBe(DEFAULT_BACKOFF.minMs);
+    expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 1)).toBe(DEFAULT_BACKOFF.minMs * 8);
     expect(backoffDelayMs(50, DEFAULT_BACKOFF, () => 0.999)).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxMs);
   });
 

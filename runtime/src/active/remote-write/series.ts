@@ -3,7 +3,7 @@
  * samples with millisecond timestamps. Everything that enters the remote-write queue passes through
  * `seriesLabels`, so the Remote-Write 1.0 label rules are enforced in one place.
  */
-import { Labels } from '../model';
+import type { Labels } from '../../model';
 
 /** A label pair as sent on the wire. */
 export type LabelPair = readonly [name: string, value: string];

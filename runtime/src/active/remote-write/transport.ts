@@ -1,0 +1,155 @@
+/**
+ * Moves one remote-write body to the receiver and reads its answer; nothing else (no retries, no
+ * logging). Node's own `node:http`/`node:https` with a keep-alive agent of its own, so the TLS choices
+ * made for remote write (skip verification, custom CA) never reach any other connection of the process
+ * (metadata endpoint, scraping, AWS APIs). undici cost about 28 MiB of resident memory on Node 24.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { RequestSigner } from './sigv4';
+
+export interface RemoteWriteResponse {
+  readonly status: number;
+  /** The first MAX_BODY_BYTES of the response body, as the receiver wrote it (redact before logging). */
+  readonly body: string;
+  /** Parsed `Retry-After`, in milliseconds from now. */
+  readonly retryAfterMs?: number;
+}
+
+/** What the delivery loop needs from the network; tests substitute their own. */
+export interface RemoteWriteTransport {
+  post(body: Buffer, signal?: AbortSignal): Promise<RemoteWriteResponse>;
+  close(): Promise<void>;
+  /** Credentials this transport sends, so whoever logs a receiver's answer can remove them from it. */
+  readonly secrets?: readonly string[];
+}
+
+export interface HttpTransportOptions {
+  readonly url: string;
+  readonly userAgent: string;
+  readonly basicAuth?: { readonly username: string; readonly password: string };
+  readonly bearerToken?: string;
+  readonly signer?: RequestSigner;
+  /** true disables certificate verification for this client only. */
+  readonly insecureSkipVerify?: boolean;
+  /** PEM text of extra trusted CAs (the content of remoteWrite_tlsCAFile). */
+  readonly caPem?: string;
+  /** Whole-request timeout (connect, send, answer); a request that takes longer fails like a network error. */
+  readonly timeoutMs?: number;
+  /** Injected clock, used to turn an HTTP-date Retry-After into a delay. */
+  readonly now?: () => number;
+}
+
+/** Bytes of an answer kept: enough for any receiver's error message, never a whole page. */
+export const MAX_BODY_BYTES = 4096;
+/** Bytes read (and thrown away) past that before the connection is dropped instead of drained. */
+const MAX_DRAINED_BYTES = 1 << 20;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
+export function parseRetryAfter(header: string | undefined, nowMs: number): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - nowMs);
+}
+
+export class HttpTransport implements RemoteWriteTransport {
+  readonly secrets: readonly string[];
+  private readonly url: URL;
+  private readonly agent: http.Agent;
+  private readonly authorization?: string;
+  private readonly timeoutMs: number;
+  private readonly now: () => number;
+
+  constructor(private readonly options: HttpTransportOptions) {
+    this.url = new URL(options.url);
+    this.now = options.now ?? Date.now;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    // One connection at a time is all the writer uses; keep-alive saves a TLS handshake per flush.
+    const agentOptions = { keepAlive: true, maxSockets: 2 };
+    this.agent = this.url.protocol === 'https:'
+      ? new https.Agent({ ...agentOptions, rejectUnauthorized: options.insecureSkipVerify !== true, ...(options.caPem ? { ca: options.caPem } : {}) })
+      : new http.Agent(agentOptions);
+    const { basicAuth, bearerToken } = options;
+    if (basicAuth) {
+      const encoded = Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64');
+      this.authorization = `Basic ${encoded}`;
+      this.secrets = [basicAuth.password, encoded].filter((s) => s !== '');
+    } else if (bearerToken) {
+      this.authorization = `Bearer ${bearerToken}`;
+      this.secrets = [bearerToken];
+    } else {
+      this.secrets = [];
+    }
+  }
+
+  async post(body: Buffer, signal?: AbortSignal): Promise<RemoteWriteResponse> {
+    let headers: Record<string, string> = {
+      'content-encoding': 'snappy',
+      'content-type': 'application/x-protobuf',
+      'content-length': String(body.length),
+      'x-prometheus-remote-write-version': '0.1.0',
+      'user-agent': this.options.userAgent,
+      ...(this.authorization ? { authorization: this.authorization } : {}),
+    };
+    if (this.options.signer) headers = await this.options.signer(this.url, headers, body);
+    const response = await this.send(headers, body, signal);
+    const retryAfter = response.headers['retry-after'];
+    return { status: response.status, body: response.text, retryAfterMs: parseRetryAfter(retryAfter, this.now()) };
+  }
+
+  async close(): Promise<void> {
+    this.agent.destroy();
+  }
+
+  private send(headers: Record<string, string>, body: Buffer, signal?: AbortSignal): Promise<RawAnswer> {
+    return new Promise<RawAnswer>((resolve, reject) => {
+      const client = this.url.protocol === 'https:' ? https : http;
+      const req = client.request(this.url, { method: 'POST', headers, agent: this.agent, signal }, (res) => {
+        readBounded(res).then((text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }), reject);
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
+      timer.unref();
+      req.once('close', () => clearTimeout(timer));
+      req.once('error', reject);
+      req.end(body);
+    });
+  }
+}
+
+interface RawAnswer {
+  readonly status: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly text: string;
+}
+
+/**
+ * Reads at most MAX_BODY_BYTES of an answer. The rest is drained (so the connection can be reused)
+ * up to MAX_DRAINED_BYTES; a longer body closes the connection instead of being read to its end.
+ */
+function readBounded(res: http.IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let seen = 0;
+    res.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (keptBytes < MAX_BODY_BYTES) {
+        const part = chunk.subarray(0, MAX_BODY_BYTES - keptBytes);
+        kept.push(part);
+        keptBytes += part.length;
+      }
+      if (seen > MAX_DRAINED_BYTES) {
+        res.destroy();
+        resolve(Buffer.concat(kept).toString('utf8'));
+      }
+    });
+    res.once('end', () => resolve(Buffer.concat(kept).toString('utf8')));
+    res.once('error', reject);
+    // Cut before its end (aborted, timed out, connection lost): the answer is not trustworthy.
+    res.once('close', () => { if (!res.complete) reject(new Error('connection closed before the answer was complete')); });
+  });
+}
