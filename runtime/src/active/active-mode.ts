@@ -25,11 +25,11 @@ import { createSigV4Signer, type CredentialProvider, type RequestSigner } from '
 import { RemoteWriteStats } from './remote-write/stats';
 import { HttpTransport, type RemoteWriteTransport } from './remote-write/transport';
 import { RemoteWriter } from './remote-write/writer';
-import type { BackoffPolicy } from '../core/backoff';
-import { redactUrl } from '../core/redact';
 import { honorLabels, targetLabels } from './target-labels';
 import { parseTaskIdentity } from './task-identity';
 import { discoverEndpoints, PATH_LABEL, PORT_LABEL, TaskScraper, type ScrapeTarget } from './task-scraper';
+import type { BackoffPolicy } from '../core/backoff';
+import { redactUrl } from '../core/redact';
 
 /**
  * Time the SIGTERM flush may take. ECS kills the container 30 s after SIGTERM by default (stopTimeout),

@@ -54,11 +54,11 @@ class Writer {
     if (value < 0) {
       // int64 negative: its 64-bit two's complement, written with BigInt (rare, never on the hot path).
       let big = BigInt.asUintN(64, BigInt(value));
-      for (let i = 0; i < 9; i++) { this.byte(Number(big & 0x7fn) | 0x80); big >>= 7n; }
+      for (let i = 0; i < 9; i++) { this.byte(Number(big % 0x80n) + 0x80); big /= 0x80n; }
       this.byte(Number(big));
       return;
     }
-    while (value >= 0x80) { this.byte((value % 0x80) | 0x80); value = Math.floor(value / 0x80); }
+    while (value >= 0x80) { this.byte((value % 0x80) + 0x80); value = Math.floor(value / 0x80); }
     this.byte(value);
   }
   string(key: number, text: string, byteLength: number): void {

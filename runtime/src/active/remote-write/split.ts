@@ -24,7 +24,7 @@ export function splitByTime(series: readonly WireSeries[]): [WireSeries[], WireS
   const times: number[] = [];
   for (const s of series) for (const sample of s.samples) times.push(sample.timestampMs);
   times.sort((a, b) => a - b);
-  let splitAt = times[times.length >> 1];
+  let splitAt = times[Math.floor(times.length / 2)];
   if (splitAt === times[0]) {
     // More than half share the oldest time: split just after it instead.
     const next = times.find((t) => t > times[0]);

@@ -3,9 +3,9 @@
  * remote-written with everything else, so a receiver outage or a full queue is visible afterwards.
  * Names, types and help come from the catalog's SELF_METRICS (the README catalog is generated from it).
  */
+import { REJECTION_REASONS, type RejectionReason } from './rejection';
 import { SELF_METRICS } from '../../metrics/catalog';
 import type { MetricFamily, MetricType, Sample } from '../../model';
-import { REJECTION_REASONS, type RejectionReason } from './rejection';
 
 export const REMOTE_WRITE_METRIC_PREFIX = 'ecs_exporter_remote_write_';
 

@@ -10,9 +10,6 @@
  * time (split.ts) and the parts are sent again, within a bounded number of extra requests, until only
  * the refused samples are left; those are counted by reason.
  */
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from '../../core/backoff';
-import { redactSecrets } from '../../core/redact';
-import type { Logger } from '../../logger';
 import { encodeWriteRequest } from './codec';
 import type { QueueBatch, SampleQueue } from './queue';
 import { isRetryableStatus, isSalvageable, rejectionReason, type RejectionReason } from './rejection';
@@ -20,6 +17,9 @@ import type { WireSeries } from './series';
 import { sampleCount, splitByTime } from './split';
 import type { RemoteWriteStats } from './stats';
 import type { RemoteWriteTransport } from './transport';
+import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from '../../core/backoff';
+import { redactSecrets } from '../../core/redact';
+import type { Logger } from '../../logger';
 
 /** The part of the runtime's clock the writer uses (core/clock's Clock satisfies it). */
 export interface WriterClock {
