@@ -199,15 +199,18 @@ describe('a receiver that echoes the Authorization header in its error', () => {
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  test.each([
+  type Auth = { userinfo?: string; basicAuth?: { username: string; password: string }; bearerToken?: string };
+  test.each<[string, Auth, string[]]>([
     ['basic auth', { basicAuth: { username: 'tenant-a', password: PASSWORD } }, [PASSWORD, Buffer.from(`tenant-a:${PASSWORD}`).toString('base64')]],
     ['a bearer token', { bearerToken: TOKEN }, [TOKEN]],
+    ['credentials in the URL', { userinfo: `tenant-b:${PASSWORD}@` }, [PASSWORD, Buffer.from(`tenant-b:${PASSWORD}`).toString('base64')]],
   ])('with %s leaves no credential in the log', async (_what, auth, secrets) => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
     const queue = mixedQueue(3, 'last');
     const stats = new RemoteWriteStats(() => queue.length, queue.capacity);
-    const transport = new HttpTransport({ url, userAgent: 'test', ...auth });
+    const { userinfo, ...options } = auth;
+    const transport = new HttpTransport({ url: url.replace('//', `//${userinfo ?? ''}`), userAgent: 'test', ...options });
     const writer = new RemoteWriter({ queue, transport, stats, logger, clock: new FakeClock(NOW), flushIntervalMs: 1000 });
     await writer.drain();
     await transport.close();

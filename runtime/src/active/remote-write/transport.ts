@@ -89,15 +89,11 @@ export class HttpTransport implements RemoteWriteTransport {
     }
     const { basicAuth, bearerToken } = options;
     if (basicAuth) {
-      const encoded = Buffer.from(`${basicAuth.username}:${basicAuth.password}`).toString('base64');
-      this.authorization = `Basic ${encoded}`;
-      this.secrets = [basicAuth.password, encoded].filter((s) => s !== '');
+      this.authorization = `Basic ${basicCredentials(basicAuth.username, basicAuth.password)}`;
     } else if (bearerToken) {
       this.authorization = `Bearer ${bearerToken}`;
-      this.secrets = [bearerToken];
-    } else {
-      this.secrets = [];
     }
+    this.secrets = secretsOf(options, this.url);
   }
 
   async post(body: Buffer, signal?: AbortSignal): Promise<RemoteWriteResponse> {
@@ -131,6 +127,22 @@ export class HttpTransport implements RemoteWriteTransport {
       req.end(body);
     });
   }
+}
+
+function basicCredentials(username: string, password: string): string {
+  return Buffer.from(`${username}:${password}`).toString('base64');
+}
+
+/** Every credential a request may carry, as configured and as sent (Node sends a URL's user:pass as basic auth). */
+function secretsOf(options: HttpTransportOptions, url: URL): string[] {
+  const secrets: string[] = [];
+  if (options.basicAuth) secrets.push(options.basicAuth.password, basicCredentials(options.basicAuth.username, options.basicAuth.password));
+  if (options.bearerToken) secrets.push(options.bearerToken);
+  if (url.password) {
+    const [username, password] = [decodeURIComponent(url.username), decodeURIComponent(url.password)];
+    secrets.push(url.password, password, basicCredentials(username, password));
+  }
+  return [...new Set(secrets)].filter((s) => s !== '');
 }
 
 interface RawAnswer {
