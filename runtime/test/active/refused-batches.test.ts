@@ -181,6 +181,28 @@ describe('a batch refused as out of bounds', () => {
   });
 });
 
+describe('a batch the encoder cannot write', () => {
+  test('is dropped, counted and logged once, and the batches behind it are still delivered', async () => {
+    const receiver = new WindowedReceiver(0);
+    const queue = new SampleQueue(100);
+    // A label value that is not a string, as raw metadata could carry, pushed past seriesLabels.
+    const bad = [['__name__', 'm'], ['revision', 7]] as unknown as LabelPair[];
+    queue.push(bad, { value: 1, timestampMs: NOW });
+    const { writer, stats, logger } = writerFor(receiver, queue, { maxSamplesPerSend: 1 });
+    queue.push(seriesLabels('m', { revision: '7' }), { value: 2, timestampMs: NOW });
+    await writer.drain();
+    expect(stats.samplesDropped).toBe(1);
+    expect(stats.samplesSent).toBe(1);
+    expect(receiver.accepted).toHaveLength(1);
+    expect(logger.atLevel('error')).toHaveLength(1);
+    expect(logger.atLevel('error')[0].message).toMatch(/could not be encoded/);
+  });
+
+  test('never happens for values that went through seriesLabels', () => {
+    expect(seriesLabels('m', { revision: 7 as unknown as string, gone: null as unknown as string })).toEqual([['__name__', 'm'], ['revision', '7']]);
+  });
+});
+
 describe('a receiver that echoes the Authorization header in its error', () => {
   const PASSWORD = 'pr0m-s3cret-pa55';
   const TOKEN = 'tok-9f8e7d6c5b4a';

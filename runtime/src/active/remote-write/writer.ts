@@ -68,6 +68,7 @@ export class RemoteWriter {
   private readonly wake = new AbortController();
   private readonly deadline = new AbortController();
   private readonly lastRefusalLogMs = new Map<RejectionReason, number>();
+  private readonly unsendableLogged = new Set<string>();
   private stopping = false;
   private loop?: Promise<void>;
   /** The drain in progress, shared by every caller while it runs. */
@@ -125,10 +126,25 @@ export class RemoteWriter {
       const batch: QueueBatch = queue.peekBatch(this.maxSamplesPerSend);
       // A deadline in the middle of a split leaves the whole batch queued: it is counted as
       // undelivered, although some of its parts may have landed.
-      const outcome = await this.deliver(batch.series, batch.sampleCount, { requestsLeft: this.maxSplitRequests });
+      const outcome = await this.deliver(batch.series, batch.sampleCount, { requestsLeft: this.maxSplitRequests })
+        .catch((err: unknown) => this.unsendable(batch, err));
       if (outcome === 'deadline') return;
       queue.commit(batch);
     }
+  }
+
+  /**
+   * A batch that cannot even be encoded (a bug upstream let a bad value through) would block the
+   * queue forever if kept: it is dropped, counted and logged once per kind of failure.
+   */
+  private unsendable(batch: QueueBatch, err: unknown): Outcome {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.options.stats.samplesDropped += batch.sampleCount;
+    if (!this.unsendableLogged.has(reason) && this.unsendableLogged.size < 32) {
+      this.unsendableLogged.add(reason);
+      this.options.logger.error('remote write: a batch could not be encoded and was dropped', { reason, samples: batch.sampleCount });
+    }
+    return 'refused';
   }
 
   private async run(): Promise<void> {
