@@ -51,6 +51,7 @@ export const MAX_BODY_BYTES = 4096;
 /** Bytes read (and thrown away) past that before the connection is dropped instead of drained. */
 const MAX_DRAINED_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
+const IDLE_SOCKET_MS = 5_000;
 
 /** `Retry-After` is either delay-seconds or an HTTP-date (RFC 9110 10.2.3). */
 export function parseRetryAfter(header: string | undefined, nowMs: number): number | undefined {
@@ -76,7 +77,9 @@ export class HttpTransport implements RemoteWriteTransport {
     this.now = options.now ?? Date.now;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     // One connection at a time is all the writer uses; keep-alive saves a TLS handshake per flush.
-    const agentOptions = { keepAlive: true, maxSockets: 2 };
+    // An idle connection is closed after 5 s (as Node's global agent does), before a receiver or a
+    // load balancer drops it first and the next request fails on a dead socket.
+    const agentOptions: http.AgentOptions = { keepAlive: true, maxSockets: 2, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' };
     if (this.url.protocol === 'https:') {
       const https = loadHttps();
       this.client = https;
