@@ -8,12 +8,11 @@
 export const MAX_REDACTED_LENGTH = 256;
 const MASK = '[REDACTED]';
 
-/** Strips `user:password@` from a URL (and secret-looking query values) before it is logged. */
-export function redactUrl(raw: string): string {
-  return raw
-    .replace(/\/\/[^/@\s]*@/, '//***@')
-    .replace(/([?&][^=&#\s]*(?:pass|secret|token|key|signature|credential)[^=&#\s]*=)[^&#\s]*/gi, '$1***');
-}
+/**
+ * URLs are redacted by the environment contract's `redactUrl` (user:password stripped), which the
+ * construct uses too; re-exported here so the runtime has one import for everything redaction.
+ */
+export { redactUrl } from '../environment-contract.generated';
 
 // `Authorization: x`, `"authorization":"x"`, `X-Amz-Security-Token=x`: the value up to a delimiter.
 const HEADER_VALUE = /((?:proxy-)?authorization|x-amz-security-token)(["']?\s*[:=]\s*["']?)[^"'\r\n,;}]+/gi;
