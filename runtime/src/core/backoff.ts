@@ -1,19 +1,19 @@
 /**
- * The one retry delay of the runtime. Exponential from `minMs`, capped at `maxMs`, with full jitter
- * (uniform between `minMs` and the exponential value), so thousands of sidecars that lost the same
- * receiver at the same moment do not come back in lock step, while no retry ever follows at once.
- * A server's `Retry-After` is a floor, itself capped so a bogus value cannot stall delivery for hours.
+ * The one retry delay of the runtime: exponential from `minMs`, capped at `maxMs`, with full jitter
+ * (a uniform delay between 0 and the exponential step), so thousands of sidecars that lost the same
+ * receiver at the same moment do not come back in lock step. A server's `Retry-After` is honoured as a
+ * floor, itself capped at `maxRetryAfterMs` so a bogus value cannot stall delivery for hours.
  */
 export interface BackoffPolicy {
-  /** First retry delay, and the smallest delay ever returned. */
+  /** The exponential step of the first retry. */
   readonly minMs: number;
-  /** Cap of the exponential delay. */
+  /** Cap of the exponential step. */
   readonly maxMs: number;
   /** Cap applied to a server's Retry-After. */
   readonly maxRetryAfterMs: number;
 }
 
-/** Defaults close to Prometheus' queue manager (min_backoff 30 ms .. max_backoff 5 s, here slower). */
+/** Remote write's policy: 250 ms doubling up to 30 s; a Retry-After of up to 5 minutes is obeyed. */
 export const DEFAULT_BACKOFF: BackoffPolicy = { minMs: 250, maxMs: 30_000, maxRetryAfterMs: 300_000 };
 
 /**
@@ -22,8 +22,7 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { minMs: 250, maxMs: 30_000, maxRe
  */
 export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number, retryAfterMs?: number): number {
   const exponential = Math.min(policy.maxMs, policy.minMs * 2 ** Math.min(Math.max(attempt, 0), 30));
-  const floor = Math.min(policy.minMs, exponential);
-  const jittered = floor + random() * (exponential - floor);
-  if (retryAfterMs === undefined || !(retryAfterMs > 0)) return jittered;
+  const jittered = random() * exponential;
+  if (retryAfterMs === undefined) return jittered;
   return Math.max(jittered, Math.min(retryAfterMs, policy.maxRetryAfterMs));
 }

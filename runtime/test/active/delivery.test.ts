@@ -59,8 +59,8 @@ describe('retry matrix', () => {
     await writer.drain();
     await transport.close();
     expect(receiver.requests.map((r) => r.status)).toEqual([status, status, status, status, status, status, status, 204]);
-    // 100 ms doubling, capped at 3200 ms, with full jitter above the 100 ms floor pinned at its middle.
-    expect(clock.sleeps).toEqual([100, 150, 250, 450, 850, 1650, 1650]);
+    // 100 ms doubling, capped at 3200 ms, with full jitter pinned at its middle (x0.5).
+    expect(clock.sleeps).toEqual([50, 100, 200, 400, 800, 1600, 1600]);
     expect(stats.samplesSent).toBe(4);
     expect(stats.samplesRetried).toBe(28);
     expect(stats.requestsRetried).toBe(7);
@@ -100,15 +100,15 @@ describe('retry matrix', () => {
 });
 
 describe('backoff', () => {
-  test('grows exponentially, is capped, and jitters between the floor and the exponential value', () => {
+  test('grows exponentially, is capped, and jitters between 0 and the exponential value', () => {
     const delays = Array.from({ length: 12 }, (_, attempt) => backoffDelayMs(attempt, DEFAULT_BACKOFF, Math.random));
     delays.forEach((delay, attempt) => {
       const exponential = Math.min(DEFAULT_BACKOFF.maxMs, DEFAULT_BACKOFF.minMs * 2 ** attempt);
-      expect(delay).toBeGreaterThanOrEqual(DEFAULT_BACKOFF.minMs);
+      expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThanOrEqual(exponential);
     });
-    // Full jitter: the top of the band is reachable, and so is its floor.
-    expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 0)).toBe(DEFAULT_BACKOFF.minMs);
+    // Full jitter: the whole band is reachable.
+    expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 0)).toBe(0);
     expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 1)).toBe(DEFAULT_BACKOFF.minMs * 8);
     expect(backoffDelayMs(50, DEFAULT_BACKOFF, () => 0.999)).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxMs);
   });
