@@ -83,7 +83,8 @@ export class HttpTransport implements RemoteWriteTransport {
     if (this.url.protocol === 'https:') {
       const https = loadHttps();
       this.client = https;
-      // Verification stays on unless skip-verify is set; `ca` adds to Node's bundled roots.
+      // Verification stays on unless skip-verify is set; `ca` replaces Node's bundled roots, as
+      // vmagent's -remoteWrite.tlsCAFile (Go's RootCAs) does.
       const tls = { rejectUnauthorized: options.insecureSkipVerify !== true, ...(options.caPem ? { ca: options.caPem } : {}) };
       this.agent = new https.Agent({ ...agentOptions, ...tls });
     } else {
