@@ -271,6 +271,10 @@ describe('a real Prometheus 2.42 refusing one two-day-old sample in a batch', ()
     expect(stats.samplesSent).toBe(800);
     expect(stats.samplesRejected.get('out_of_bounds')).toBe(1);
     expect(stats.samplesFailed).toBe(1);
+    // Exposed (and remote-written) with every reason present, so rate() sees the first refusal.
+    const rejected = stats.families().find((f) => f.name === 'ecs_exporter_remote_write_samples_rejected_total')!;
+    expect(rejected.samples).toHaveLength(7);
+    expect(rejected.samples).toContainEqual({ labels: { reason: 'out_of_bounds' }, value: 1 });
     const stored = await prometheus.query('count(salvage_probe)', now + 10);
     expect(stored[0].value![1]).toBe('800');
   });
