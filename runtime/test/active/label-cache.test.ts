@@ -6,7 +6,7 @@
 import { awsErrorServer, enrichmentWorker } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
-import * as series from '../../src/active/series';
+import * as series from '../../src/active/remote-write/series';
 import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';

@@ -5,9 +5,9 @@
  * self-metrics), and its memory cost stays small.
  */
 import { parseExposition } from '../../src/active/exposition-parser';
-import { RemoteWriteStats } from '../../src/active/remote-write-stats';
-import { SampleQueue } from '../../src/active/sample-queue';
-import { seriesLabels } from '../../src/active/series';
+import { SampleQueue } from '../../src/active/remote-write/queue';
+import { seriesLabels } from '../../src/active/remote-write/series';
+import { RemoteWriteStats } from '../../src/active/remote-write/stats';
 import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../../src/config';
 import { collect } from '../fixtures';
 import { SelfMetrics } from '../../src/self-metrics';
