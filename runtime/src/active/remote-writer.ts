@@ -6,7 +6,8 @@
  */
 import { encodeWriteRequest } from './encoder';
 import { RemoteWriteTransport } from './http-transport';
-import { ActiveLogger, Clock } from './ports';
+import type { Clock } from '../core/clock';
+import type { Logger } from '../logger';
 import { RemoteWriteStats } from './remote-write-stats';
 import { QueueBatch, SampleQueue } from './sample-queue';
 
@@ -28,7 +29,7 @@ export interface RemoteWriterOptions {
   readonly queue: SampleQueue;
   readonly transport: RemoteWriteTransport;
   readonly stats: RemoteWriteStats;
-  readonly logger: ActiveLogger;
+  readonly logger: Logger;
   readonly clock: Clock;
   readonly flushIntervalMs: number;
   readonly maxSamplesPerSend?: number;

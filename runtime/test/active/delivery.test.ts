@@ -1,7 +1,7 @@
 import { CapturingLogger, FakeClock } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { HttpTransport, parseRetryAfter } from '../../src/active/http-transport';
-import { Clock, systemClock } from '../../src/active/ports';
+import { Clock, systemClock } from '../../src/core/clock';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { backoffDelayMs, DEFAULT_BACKOFF, RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';

@@ -6,7 +6,7 @@
 import { CapturingLogger } from './helpers';
 import { PrometheusServer } from './prometheus-server';
 import { HttpTransport } from '../../src/active/http-transport';
-import { systemClock } from '../../src/active/ports';
+import { systemClock } from '../../src/core/clock';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';

@@ -4,7 +4,7 @@
  * collection (container series, the exporter's self-metrics as served, the remote-write
  * self-metrics), and its memory cost stays small.
  */
-import { parseExposition } from '../../src/active/exposition-parser';
+import { parseExposition } from '../../src/exposition-parser';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';

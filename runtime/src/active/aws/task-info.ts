@@ -12,10 +12,10 @@
  * the long-lived exporter: the SDK clients it loads (~60 MiB RSS, ~0.5 s of start-up CPU, most of it
  * @aws-sdk/client-ec2 for one DescribeSubnets) are then freed with the child when it exits.
  */
-import type { ActiveLogger } from './ports';
-import type { CredentialProvider } from './sigv4';
-import { parseTaskIdentity } from './task-identity';
-import type { TaskMetadata } from '../metadata/types';
+import { parseTaskIdentity } from '../../core/task-identity';
+import type { Logger } from '../../logger';
+import type { TaskMetadata } from '../../metadata/types';
+import type { CredentialProvider } from '../sender';
 
 export interface AwsTaskInfo {
   readonly serviceName?: string;
@@ -25,6 +25,8 @@ export interface AwsTaskInfo {
   readonly taskDefinitionRevision?: string;
   /** Task tags by their AWS key. */
   readonly tags: Readonly<Record<string, string>>;
+  /** False when a call failed or was skipped (the answer is worth asking for again later). */
+  readonly complete?: boolean;
 }
 
 export interface FetchAwsTaskInfoOptions {
@@ -33,7 +35,7 @@ export interface FetchAwsTaskInfoOptions {
   /** Endpoint override (tests point it at moto); production uses the SDK's own resolution. */
   readonly endpoint?: string;
   readonly credentials?: CredentialProvider;
-  readonly logger: ActiveLogger;
+  readonly logger: Logger;
 }
 
 function errorName(err: unknown): string {
@@ -47,7 +49,11 @@ export async function fetchAwsTaskInfo(task: TaskMetadata, options: FetchAwsTask
   const failures: string[] = [];
   if (!task.TaskARN || !task.Cluster || !region) {
     options.logger.warn('aws enrichment skipped: the task metadata lacks TaskARN, Cluster or a region; labels come from the metadata only', {});
-    return { tags: {} };
+    return { tags: {}, complete: false };
+  }
+  if (typeof task.TaskARN !== 'string' || typeof task.Cluster !== 'string') {
+    options.logger.warn('aws enrichment skipped: TaskARN or Cluster in the task metadata is not a string; labels come from the metadata only', {});
+    return { tags: {}, complete: false };
   }
   const clientConfig = {
     region,
@@ -58,9 +64,9 @@ export async function fetchAwsTaskInfo(task: TaskMetadata, options: FetchAwsTask
   const ecs = await import('@aws-sdk/client-ecs');
   const ecsClient = new ecs.ECSClient(clientConfig);
 
-  let serviceName = task.ServiceName || undefined;
+  let serviceName = typeof task.ServiceName === 'string' && task.ServiceName !== '' ? task.ServiceName : undefined;
   let subnetId: string | undefined;
-  let vpcId = task.VPCID || undefined;
+  let vpcId = typeof task.VPCID === 'string' && task.VPCID !== '' ? task.VPCID : undefined;
   let taskDefinitionArn: string | undefined;
   let taskDefinitionFamily: string | undefined;
   let taskDefinitionRevision: string | undefined;
@@ -115,5 +121,5 @@ export async function fetchAwsTaskInfo(task: TaskMetadata, options: FetchAwsTask
       failedCalls: failures,
     });
   }
-  return { serviceName, subnetId, vpcId, taskDefinitionFamily, taskDefinitionRevision, tags };
+  return { serviceName, subnetId, vpcId, taskDefinitionFamily, taskDefinitionRevision, tags, complete: failures.length === 0 };
 }

@@ -1,0 +1,36 @@
+/**
+ * What the task ARN and cluster field of the metadata say by themselves: region, account, cluster
+ * name and task id. ARNs look like `arn:aws:ecs:us-east-1:123456789012:task/my-cluster/0123abcd`
+ * (the older format omits the cluster: `task/0123abcd`). Inputs are taken as they come from the
+ * metadata (`unknown`): anything but a non-empty string counts as absent.
+ */
+export interface TaskIdentity {
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly taskId?: string;
+  /** Short cluster name (the metadata gives an ARN on Fargate, a name on EC2). */
+  readonly clusterName?: string;
+}
+
+export function parseTaskIdentity(taskArn: unknown, cluster: unknown): TaskIdentity {
+  const arn = /^arn:[^:]+:ecs:([^:]*):([^:]*):task\/(.+)$/.exec(text(taskArn) ?? '');
+  const resource = arn?.[3].split('/') ?? [];
+  return {
+    region: arn?.[1] || undefined,
+    accountId: arn?.[2] || undefined,
+    taskId: resource.length > 0 ? resource[resource.length - 1] || undefined : undefined,
+    clusterName: clusterName(cluster) ?? (resource.length > 1 ? resource[0] || undefined : undefined),
+  };
+}
+
+/** `arn:aws:ecs:region:account:cluster/name` → `name`; a short name is returned as is. */
+export function clusterName(cluster: unknown): string | undefined {
+  const value = text(cluster);
+  if (value === undefined) return undefined;
+  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\/(.+)$/.exec(value);
+  return match ? match[1] : value;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
