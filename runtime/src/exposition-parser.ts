@@ -47,77 +47,90 @@ export function parseExposition(text: string): ParsedSample[] {
   return samples;
 }
 
-function parseSampleLine(line: string, lineNumber: number): ParsedSample {
-  let pos = 0;
-  const fail = (message: string): never => {
-    throw new ExpositionParseError(`${message} in ${JSON.stringify(line.length > 120 ? line.slice(0, 120) + '...' : line)}`, lineNumber);
-  };
-  const skipBlanks = () => {
-    while (pos < line.length && (line[pos] === ' ' || line[pos] === '\t')) pos++;
-  };
-  skipBlanks();
-  const nameStart = pos;
-  if (!NAME_START.test(line[pos] ?? '')) fail('expected a metric name');
-  while (pos < line.length && NAME_CHAR.test(line[pos])) pos++;
-  const name = line.slice(nameStart, pos);
-
-  const labels: Record<string, string> = {};
-  skipBlanks();
-  if (line[pos] === '{') {
-    pos++;
-    for (;;) {
-      skipBlanks();
-      if (line[pos] === '}') {
-        pos++;
-        break;
-      }
-      const labelStart = pos;
-      if (!LABEL_START.test(line[pos] ?? '')) fail('expected a label name');
-      while (pos < line.length && LABEL_CHAR.test(line[pos])) pos++;
-      const labelName = line.slice(labelStart, pos);
-      skipBlanks();
-      if (line[pos] !== '=') fail(`expected "=" after label ${labelName}`);
-      pos++;
-      skipBlanks();
-      if (line[pos] !== '"') fail(`expected a quoted value for label ${labelName}`);
-      pos++;
-      let value = '';
-      for (;;) {
-        if (pos >= line.length) fail(`unterminated value of label ${labelName}`);
-        const ch = line[pos++];
-        if (ch === '"') break;
-        if (ch === '\\') {
-          const escaped = line[pos++];
-          if (escaped === 'n') value += '\n';
-          else if (escaped === '\\' || escaped === '"') value += escaped;
-          else fail(`invalid escape "\\${escaped ?? ''}" in label ${labelName}`);
-        } else {
-          value += ch;
-        }
-      }
-      if (Object.prototype.hasOwnProperty.call(labels, labelName)) fail(`label ${labelName} repeated`);
-      labels[labelName] = value;
-      skipBlanks();
-      if (line[pos] === ',') {
-        pos++;
-        continue;
-      }
-      if (line[pos] === '}') {
-        pos++;
-        break;
-      }
-      fail('expected "," or "}" after a label');
-    }
+/** A position in one line, with the helpers the sample grammar needs. */
+class Cursor {
+  pos = 0;
+  constructor(readonly line: string, private readonly lineNumber: number) {}
+  peek(): string {
+    return this.line[this.pos] ?? '';
   }
+  fail(message: string): never {
+    const shown = this.line.length > 120 ? this.line.slice(0, 120) + '...' : this.line;
+    throw new ExpositionParseError(`${message} in ${JSON.stringify(shown)}`, this.lineNumber);
+  }
+  skipBlanks(): void {
+    while (this.peek() === ' ' || this.peek() === '\t') this.pos++;
+  }
+  /** A name whose first character matches `start` and the rest `rest`. */
+  name(start: RegExp, rest: RegExp, what: string): string {
+    const from = this.pos;
+    if (!start.test(this.peek())) this.fail(`expected ${what}`);
+    while (this.pos < this.line.length && rest.test(this.line[this.pos])) this.pos++;
+    return this.line.slice(from, this.pos);
+  }
+}
 
-  const rest = line.slice(pos).trim().split(/[ \t]+/);
-  if (rest.length < 1 || rest[0] === '' || rest.length > 2) fail('expected a value and an optional timestamp');
+function parseSampleLine(line: string, lineNumber: number): ParsedSample {
+  const cursor = new Cursor(line, lineNumber);
+  cursor.skipBlanks();
+  const name = cursor.name(NAME_START, NAME_CHAR, 'a metric name');
+  cursor.skipBlanks();
+  const labels = cursor.peek() === '{' ? parseLabels(cursor) : {};
+  const rest = line.slice(cursor.pos).trim().split(/[ \t]+/);
+  if (rest.length < 1 || rest[0] === '' || rest.length > 2) cursor.fail('expected a value and an optional timestamp');
   const value = parseSampleValue(rest[0]);
-  if (value === undefined) fail(`invalid value ${JSON.stringify(rest[0])}`);
+  if (value === undefined) cursor.fail(`invalid value ${JSON.stringify(rest[0])}`);
   let timestampMs: number | undefined;
   if (rest.length === 2) {
-    if (!/^-?\d+$/.test(rest[1])) fail(`invalid timestamp ${JSON.stringify(rest[1])}`);
+    if (!/^-?\d+$/.test(rest[1])) cursor.fail(`invalid timestamp ${JSON.stringify(rest[1])}`);
     timestampMs = Number(rest[1]);
   }
   return timestampMs === undefined ? { name, labels, value: value! } : { name, labels, value: value!, timestampMs };
+}
+
+/** `{name="value",...}` from the opening brace on (a trailing comma is allowed). */
+function parseLabels(cursor: Cursor): Record<string, string> {
+  const labels: Record<string, string> = {};
+  cursor.pos++;
+  for (;;) {
+    cursor.skipBlanks();
+    if (cursor.peek() === '}') break;
+    const labelName = cursor.name(LABEL_START, LABEL_CHAR, 'a label name');
+    cursor.skipBlanks();
+    if (cursor.peek() !== '=') cursor.fail(`expected "=" after label ${labelName}`);
+    cursor.pos++;
+    cursor.skipBlanks();
+    if (cursor.peek() !== '"') cursor.fail(`expected a quoted value for label ${labelName}`);
+    cursor.pos++;
+    const value = parseLabelValue(cursor, labelName);
+    if (Object.prototype.hasOwnProperty.call(labels, labelName)) cursor.fail(`label ${labelName} repeated`);
+    labels[labelName] = value;
+    cursor.skipBlanks();
+    if (cursor.peek() === ',') {
+      cursor.pos++;
+      continue;
+    }
+    if (cursor.peek() !== '}') cursor.fail('expected "," or "}" after a label');
+    break;
+  }
+  cursor.pos++;
+  return labels;
+}
+
+/** A quoted label value after its opening quote, unescaped, up to and past the closing quote. */
+function parseLabelValue(cursor: Cursor, labelName: string): string {
+  let value = '';
+  for (;;) {
+    if (cursor.pos >= cursor.line.length) cursor.fail(`unterminated value of label ${labelName}`);
+    const ch = cursor.line[cursor.pos++];
+    if (ch === '"') return value;
+    if (ch !== '\\') {
+      value += ch;
+      continue;
+    }
+    const escaped = cursor.line[cursor.pos++];
+    if (escaped === 'n') value += '\n';
+    else if (escaped === '\\' || escaped === '"') value += escaped;
+    else cursor.fail(`invalid escape "\\${escaped ?? ''}" in label ${labelName}`);
+  }
 }

@@ -17,7 +17,8 @@ import { CollectionSender } from './collection-sender';
 import { OwnSeriesSource } from './own-series-source';
 import { TaskScraper } from './scrape/scraper';
 import { SelfIdentity } from './self-identity';
-import { createSender, redactedUrl, type BackoffOptions, type CredentialProvider, type RemoteWriteStats, type RemoteWriteTransport, type RemoteWriter, type SampleQueue } from './sender';
+import { createSender, redactedUrl } from './sender';
+import type { BackoffOptions, CredentialProvider, RemoteWriteStats, RemoteWriteTransport, RemoteWriter, SampleQueue } from './sender';
 import type { OutgoingSample } from './series-tracker';
 import type { ExporterConfig } from '../config';
 import type { BackoffPolicy } from '../core/backoff';
@@ -67,7 +68,8 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
   const clock = deps.clock ?? systemClock;
   const failures = new FailureLog(logger);
   const latestTask = () => collector.latestTask;
-  const { queue, stats, writer } = createSender({ rw, clock, logger, latestTask, credentials: deps.awsCredentials, transport: deps.transport, backoff: deps.backoff });
+  const { awsCredentials: credentials, transport, backoff } = deps;
+  const { queue, stats, writer } = createSender({ rw, clock, logger, latestTask, credentials, transport, backoff });
   const child = new EnrichmentProcess({ endpoint: deps.awsEndpoint, credentials: deps.awsCredentials, workerPath: deps.awsWorkerPath });
   const enrichment = new TaskEnrichment({ process: child, clock, logger, latestTask, retry: deps.enrichmentRetry });
   const identity = new SelfIdentity({ metadataUri: config.metadataUri, port: exporter.port, metricsPath: config.metricsPath, logger });
@@ -77,8 +79,18 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
     for (const s of samples) if (queue.push(s.labels, s.sample, s.key) === 'out_of_order') stats.samplesOutOfOrder++;
   };
   const sender = new CollectionSender({
-    own, scraper, identity, enrichment, enqueue, clock, logger, failures, tenant: rw.basicAuthUsername, region: rw.awsRegion,
-    scrapeIntervalMs: config.scrapeIntervalMs, collectIntervalMs: config.collectIntervalMs,
+    own,
+    scraper,
+    identity,
+    enrichment,
+    enqueue,
+    clock,
+    logger,
+    failures,
+    tenant: rw.basicAuthUsername,
+    region: rw.awsRegion,
+    scrapeIntervalMs: config.scrapeIntervalMs,
+    collectIntervalMs: config.collectIntervalMs,
   });
   // Registered before the first await: startExporter is already collecting.
   const identified = identity.resolve();

@@ -6,8 +6,8 @@
  * with ONE warning. Without either, the series still carry every label that needs no identity.
  */
 import { httpGet } from './http-get';
-import { PATH_LABEL, PORT_LABEL } from './scrape/discovery';
 import type { Logger } from '../logger';
+import { PATH_LABEL, PORT_LABEL } from './scrape/discovery';
 import type { TaskMetadata } from '../metadata/types';
 
 export interface OwnContainer {
@@ -26,7 +26,7 @@ export interface SelfIdentityOptions {
 }
 
 const TIMEOUT_MS = 2_000;
-const MAX_BYTES = 1 << 20;
+const MAX_BYTES = 1024 * 1024;
 
 export class SelfIdentity {
   private fetched: Record<string, unknown> | undefined;

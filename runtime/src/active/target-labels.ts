@@ -108,18 +108,18 @@ export class LabelSetCache {
   private target = '';
 
   /** The wire labels of `name{sampleLabels}` under `targetLabels` (honor_labels); throws on an invalid name. */
-  labelsOf(targetLabels: Labels, name: string, sampleLabels: Labels): WireLabels {
-    const target = JSON.stringify(targetLabels);
-    if (target !== this.target) {
+  labelsOf(target: Labels, name: string, sampleLabels: Labels): WireLabels {
+    const targetKey = JSON.stringify(target);
+    if (targetKey !== this.target) {
       this.previous = new Map();
       this.current = new Map();
-      this.target = target;
+      this.target = targetKey;
     }
     // Metric names cannot contain NUL, so the name/labels boundary is unambiguous.
     const inputKey = `${name}\u0000${JSON.stringify(sampleLabels)}`;
     let wire = this.current.get(inputKey) ?? this.previous.get(inputKey);
     if (wire === undefined) {
-      const labels = seriesLabels(name, honorLabels(targetLabels, stringsOnly(sampleLabels)));
+      const labels = seriesLabels(name, honorLabels(target, stringsOnly(sampleLabels)));
       wire = { labels, key: seriesKey(labels) };
     }
     this.current.set(inputKey, wire);

@@ -27,7 +27,8 @@ class AwsEnrichment {
   private readonly enrichment: TaskEnrichment;
   constructor(options: AwsEnrichmentOptions) {
     const clock = { ...systemClock, sleep: () => new Promise<void>(() => {}) };
-    this.enrichment = new TaskEnrichment({ process: new EnrichmentProcess(options), clock, logger: options.logger, latestTask: () => undefined, waitMs: 60_000 });
+    const process = new EnrichmentProcess(options);
+    this.enrichment = new TaskEnrichment({ process, clock, logger: options.logger, latestTask: () => undefined, waitMs: 60_000 });
   }
   async taskInfo(task: TaskMetadata) {
     await this.enrichment.ready(task);
@@ -156,7 +157,13 @@ describe('degraded paths', () => {
       const info = await enrichment.taskInfo(task);
       await enrichment.taskInfo(task);
       expect(info).toEqual({
-        tags: {}, serviceName: undefined, subnetId: undefined, vpcId: undefined, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined, complete: false,
+        tags: {},
+        serviceName: undefined,
+        subnetId: undefined,
+        vpcId: undefined,
+        taskDefinitionFamily: undefined,
+        taskDefinitionRevision: undefined,
+        complete: false,
       });
       expect(fake.requests()).toBe(1);
       const warnings = logger.atLevel('warn');

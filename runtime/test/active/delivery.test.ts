@@ -1,11 +1,11 @@
 import { CapturingLogger, FakeClock } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { HttpTransport, parseRetryAfter } from '../../src/active/http-transport';
-import { Clock, systemClock } from '../../src/core/clock';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { backoffDelayMs, DEFAULT_BACKOFF, RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';
+import { Clock, systemClock } from '../../src/core/clock';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const CPU = seriesLabels('container_cpu_usage_seconds_total', { container: 'app' });

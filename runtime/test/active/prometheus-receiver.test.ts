@@ -6,11 +6,11 @@
 import { CapturingLogger } from './helpers';
 import { PrometheusServer } from './prometheus-server';
 import { HttpTransport } from '../../src/active/http-transport';
-import { systemClock } from '../../src/core/clock';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { RemoteWriter } from '../../src/active/remote-writer';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';
+import { systemClock } from '../../src/core/clock';
 
 const USER = 'tenant-a';
 const PASSWORD = 'pr0m-s3cret-pa55';

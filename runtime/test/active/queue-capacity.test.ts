@@ -4,11 +4,11 @@
  * collection (container series, the exporter's self-metrics as served, the remote-write
  * self-metrics), and its memory cost stays small.
  */
-import { parseExposition } from '../../src/exposition-parser';
 import { RemoteWriteStats } from '../../src/active/remote-write-stats';
 import { SampleQueue } from '../../src/active/sample-queue';
 import { seriesLabels } from '../../src/active/series';
 import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../../src/config';
+import { parseExposition } from '../../src/exposition-parser';
 import { transformTaskStats } from '../../src/metrics/transform';
 import { SelfMetrics } from '../../src/self-metrics';
 import { buildStats, buildTask, SIMULATED_SHAPES } from '../../src/simulator';

@@ -16,8 +16,16 @@ import { startSimulatedTask, type SimulatedTask } from '../../src/simulator';
 import { testConfig, until } from '../helpers';
 
 const TASK_LABELS = {
-  cluster: 'sim-cluster', workload: 'sim', service: 'sim', task_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', pod: 'sim-0f1e2d3c4b5a69788796a5b4c3d2e1f0',
-  availability_zone: 'us-west-2a', namespace: 'AWS/ECS', region: 'us-west-2', account_id: '111122223333', tenant: 'tenant-x',
+  cluster: 'sim-cluster',
+  workload: 'sim',
+  service: 'sim',
+  task_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  pod: 'sim-0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+  availability_zone: 'us-west-2a',
+  namespace: 'AWS/ECS',
+  region: 'us-west-2',
+  account_id: '111122223333',
+  tenant: 'tenant-x',
 };
 
 /** The simulator with `/` (the sidecar's own metadata) failing unless `selfName` is given, and app-1 scrapeable on `appPort`. */
@@ -39,7 +47,9 @@ async function proxyOf(sim: SimulatedTask, appPort: number, selfName?: string) {
   return { uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
 }
 
-async function run(deps: ActiveModeDeps, body: (t: { receiver: StrictReceiver; lines: string[]; collect: () => Promise<boolean> }) => Promise<void>, selfName?: string) {
+type Body = (t: { receiver: StrictReceiver; lines: string[]; collect: () => Promise<boolean> }) => Promise<void>;
+
+async function run(deps: ActiveModeDeps, body: Body, selfName?: string) {
   const sim = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, includeStopped: false });
   const app = http.createServer((_req, res) => res.writeHead(200).end('jobs_total{queue="a"} 1\n'));
   await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
@@ -48,8 +58,12 @@ async function run(deps: ActiveModeDeps, body: (t: { receiver: StrictReceiver; l
   await receiver.start();
   const lines: string[] = [];
   const exporter = await startExporter(testConfig({
-    ECS_CONTAINER_METADATA_URI_V4: proxy.uri, collectInterval: '1h', scrapeInterval: '1h',
-    remoteWrite_url: receiver.url, remoteWrite_basicAuth_username: 'tenant-x', remoteWrite_flushInterval: '50ms',
+    ECS_CONTAINER_METADATA_URI_V4: proxy.uri,
+    collectInterval: '1h',
+    scrapeInterval: '1h',
+    remoteWrite_url: receiver.url,
+    remoteWrite_basicAuth_username: 'tenant-x',
+    remoteWrite_flushInterval: '50ms',
   }), { host: '127.0.0.1', logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }), defaultMetrics: false });
   try {
     await startActiveMode(exporter, deps);

@@ -57,7 +57,8 @@ function collectingSink(out: Emitted[]) {
 }
 
 /** The scraper as the collection tick drives it: one round over the current targets. */
-function scraperOf(targets: () => readonly ScrapeTarget[], sink: ReturnType<typeof collectingSink>, logger: Logger, timeoutMs = 10_000, maxBodyBytes?: number) {
+type Sink = ReturnType<typeof collectingSink>;
+function scraperOf(targets: () => readonly ScrapeTarget[], sink: Sink, logger: Logger, timeoutMs = 10_000, maxBodyBytes?: number) {
   const scraper = new TaskScraper({ logger, clock: systemClock, timeoutMs, maxBodyBytes });
   return {
     scrapeOnce: () => scraper.scrape(targets(), (o) => sink(o.labels, o.sample)),

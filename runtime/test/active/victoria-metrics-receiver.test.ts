@@ -37,8 +37,15 @@ test('series, target labels and staleness markers arrive in VictoriaMetrics', as
     const cpu = (container: string) => vm.query(`container_cpu_usage_seconds_total{container="${container}"}`);
     await until('both containers in VictoriaMetrics', async () => (await cpu('app-0')).length === 1 && (await cpu('app-1')).length === 1, 20_000, 250);
     expect((await cpu('app-0'))[0].metric).toMatchObject({
-      __name__: 'container_cpu_usage_seconds_total', container: 'app-0', job: 'app-0', tenant: 'tenant-vm', cluster: 'sim-cluster',
-      task_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0', namespace: 'AWS/ECS', region: 'us-west-2', account_id: '111122223333',
+      __name__: 'container_cpu_usage_seconds_total',
+      container: 'app-0',
+      job: 'app-0',
+      tenant: 'tenant-vm',
+      cluster: 'sim-cluster',
+      task_id: '0f1e2d3c4b5a69788796a5b4c3d2e1f0',
+      namespace: 'AWS/ECS',
+      region: 'us-west-2',
+      account_id: '111122223333',
       instance: `10.0.2.106:${exporter.port}`,
     });
     expect(await vm.query('ecs_exporter_collection_up{tenant="tenant-vm"}')).toEqual([expect.objectContaining({ value: [expect.any(Number), '1'] })]);

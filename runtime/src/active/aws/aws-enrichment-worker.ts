@@ -9,6 +9,7 @@
  * which is the parent's log stream; credentials come from the inherited environment, never the message.
  */
 import { fetchAwsTaskInfo, type AwsTaskInfo } from './task-info';
+import type { LogLevel } from '../../config';
 import type { Logger } from '../../logger';
 import type { TaskMetadata } from '../../metadata/types';
 
@@ -18,7 +19,6 @@ export interface EnrichmentRequest {
   readonly endpoint?: string;
 }
 
-import type { LogLevel } from '../../config';
 export type { LogLevel } from '../../config';
 
 export type EnrichmentMessage =

@@ -43,83 +43,87 @@ function errorName(err: unknown): string {
   return e.name ?? e.Code ?? 'Error';
 }
 
+type ClientConfig = { readonly region: string; readonly maxAttempts: number; readonly endpoint?: string; readonly credentials?: CredentialProvider };
+/** What the calls found so far (filled in call by call). */
+type Found = { -readonly [K in keyof AwsTaskInfo]: AwsTaskInfo[K] } & { tags: Record<string, string> };
+
 export async function fetchAwsTaskInfo(task: TaskMetadata, options: FetchAwsTaskInfoOptions): Promise<AwsTaskInfo> {
-  const identity = parseTaskIdentity(task.TaskARN, task.Cluster);
-  const region = options.region ?? identity.region;
-  const failures: string[] = [];
-  if (!task.TaskARN || !task.Cluster || !region) {
+  const region = options.region ?? parseTaskIdentity(task.TaskARN, task.Cluster).region;
+  if (typeof task.TaskARN !== 'string' || !task.TaskARN || typeof task.Cluster !== 'string' || !task.Cluster || !region) {
     options.logger.warn('aws enrichment skipped: the task metadata lacks TaskARN, Cluster or a region; labels come from the metadata only', {});
     return { tags: {}, complete: false };
   }
-  if (typeof task.TaskARN !== 'string' || typeof task.Cluster !== 'string') {
-    options.logger.warn('aws enrichment skipped: TaskARN or Cluster in the task metadata is not a string; labels come from the metadata only', {});
-    return { tags: {}, complete: false };
-  }
-  const clientConfig = {
+  const config: ClientConfig = {
     region,
     maxAttempts: 3,
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
   };
-  const ecs = await import('@aws-sdk/client-ecs');
-  const ecsClient = new ecs.ECSClient(clientConfig);
-
-  let serviceName = typeof task.ServiceName === 'string' && task.ServiceName !== '' ? task.ServiceName : undefined;
-  let subnetId: string | undefined;
-  let vpcId = typeof task.VPCID === 'string' && task.VPCID !== '' ? task.VPCID : undefined;
-  let taskDefinitionArn: string | undefined;
-  let taskDefinitionFamily: string | undefined;
-  let taskDefinitionRevision: string | undefined;
-  const tags: Record<string, string> = {};
-
-  try {
-    const described = await ecsClient.send(new ecs.DescribeTasksCommand({
-      cluster: task.Cluster, tasks: [task.TaskARN], include: ['TAGS'],
-    }));
-    const found = described.tasks?.[0];
-    if (!found) {
-      failures.push(`ecs:DescribeTasks (task not found: ${described.failures?.[0]?.reason ?? 'no reason given'})`);
-    } else {
-      if (!serviceName && found.group?.startsWith('service:')) serviceName = found.group.slice('service:'.length);
-      const eni = found.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
-      subnetId = eni?.details?.find((d) => d.name === 'subnetId')?.value || undefined;
-      for (const tag of found.tags ?? []) {
-        if (tag.key && tag.value !== undefined) tags[tag.key] = tag.value;
-      }
-      taskDefinitionArn = found.taskDefinitionArn;
-    }
-  } catch (err) {
-    failures.push(`ecs:DescribeTasks (${errorName(err)})`);
-  }
-
-  if ((!task.Family || !task.Revision) && taskDefinitionArn) {
-    try {
-      const described = await ecsClient.send(new ecs.DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }));
-      taskDefinitionFamily = described.taskDefinition?.family;
-      taskDefinitionRevision = described.taskDefinition?.revision !== undefined ? String(described.taskDefinition.revision) : undefined;
-    } catch (err) {
-      failures.push(`ecs:DescribeTaskDefinition (${errorName(err)})`);
-    }
-  }
-  ecsClient.destroy();
-
-  if (!vpcId && subnetId) {
-    const ec2 = await import('@aws-sdk/client-ec2');
-    const ec2Client = new ec2.EC2Client(clientConfig);
-    try {
-      const subnets = await ec2Client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: [subnetId] }));
-      vpcId = subnets.Subnets?.[0]?.VpcId || undefined;
-    } catch (err) {
-      failures.push(`ec2:DescribeSubnets (${errorName(err)})`);
-    } finally {
-      ec2Client.destroy();
-    }
-  }
-
+  const failures: string[] = [];
+  const found: Found = {
+    serviceName: text(task.ServiceName),
+    vpcId: text(task.VPCID),
+    tags: {},
+  };
+  await describeTask(task, config, found, failures);
+  if (!found.vpcId && found.subnetId) await describeSubnet(found.subnetId, config, found, failures);
   if (failures.length > 0) {
     options.logger.warn('aws enrichment incomplete: labels from these calls are left out (grant the task role ecs:DescribeTasks, ecs:DescribeTaskDefinition, ec2:DescribeSubnets)', {
       failedCalls: failures,
     });
   }
+  const { serviceName, subnetId, vpcId, taskDefinitionFamily, taskDefinitionRevision, tags } = found;
   return { serviceName, subnetId, vpcId, taskDefinitionFamily, taskDefinitionRevision, tags, complete: failures.length === 0 };
+}
+
+/** DescribeTasks (service, ENI subnet, tags) and, only when the metadata lacks family or revision, DescribeTaskDefinition. */
+async function describeTask(task: TaskMetadata, config: ClientConfig, found: Found, failures: string[]): Promise<void> {
+  const ecs = await import('@aws-sdk/client-ecs');
+  const client = new ecs.ECSClient(config);
+  let taskDefinitionArn: string | undefined;
+  try {
+    const described = await client.send(new ecs.DescribeTasksCommand({ cluster: task.Cluster, tasks: [task.TaskARN!], include: ['TAGS'] }));
+    const one = described.tasks?.[0];
+    if (!one) {
+      failures.push(`ecs:DescribeTasks (task not found: ${described.failures?.[0]?.reason ?? 'no reason given'})`);
+    } else {
+      if (!found.serviceName && one.group?.startsWith('service:')) found.serviceName = one.group.slice('service:'.length);
+      const eni = one.attachments?.find((a) => a.type === 'ElasticNetworkInterface');
+      found.subnetId = eni?.details?.find((d) => d.name === 'subnetId')?.value || undefined;
+      for (const tag of one.tags ?? []) {
+        if (tag.key && tag.value !== undefined) found.tags[tag.key] = tag.value;
+      }
+      taskDefinitionArn = one.taskDefinitionArn;
+    }
+  } catch (err) {
+    failures.push(`ecs:DescribeTasks (${errorName(err)})`);
+  }
+  if ((!task.Family || !task.Revision) && taskDefinitionArn) {
+    try {
+      const described = await client.send(new ecs.DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }));
+      found.taskDefinitionFamily = described.taskDefinition?.family;
+      found.taskDefinitionRevision = described.taskDefinition?.revision !== undefined ? String(described.taskDefinition.revision) : undefined;
+    } catch (err) {
+      failures.push(`ecs:DescribeTaskDefinition (${errorName(err)})`);
+    }
+  }
+  client.destroy();
+}
+
+/** The VPC of the task ENI's subnet (DescribeSubnets). */
+async function describeSubnet(subnetId: string, config: ClientConfig, found: Found, failures: string[]): Promise<void> {
+  const ec2 = await import('@aws-sdk/client-ec2');
+  const client = new ec2.EC2Client(config);
+  try {
+    const subnets = await client.send(new ec2.DescribeSubnetsCommand({ SubnetIds: [subnetId] }));
+    found.vpcId = subnets.Subnets?.[0]?.VpcId || undefined;
+  } catch (err) {
+    failures.push(`ec2:DescribeSubnets (${errorName(err)})`);
+  } finally {
+    client.destroy();
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -38,7 +38,7 @@ export interface TaskScraperOptions {
 }
 
 const ACCEPT = 'text/plain;version=0.0.4;q=1,*/*;q=0.1';
-export const DEFAULT_MAX_SCRAPE_BYTES = 16 << 20;
+export const DEFAULT_MAX_SCRAPE_BYTES = 16 * 1024 * 1024;
 
 export class TaskScraper {
   private readonly states = new Map<string, TargetState>();
