@@ -7,7 +7,8 @@
  */
 import { httpGet } from './http-get';
 import type { Logger } from '../logger';
-import { PATH_LABEL, PORT_LABEL } from './scrape/discovery';
+import { firstNetwork, PATH_LABEL, PORT_LABEL } from './scrape/discovery';
+import { isRecord, text } from '../core/fields';
 import type { TaskMetadata } from '../metadata/types';
 
 export interface OwnContainer {
@@ -57,7 +58,7 @@ export class SelfIdentity {
         container: text(own?.Name), [PORT_LABEL]: String(this.options.port), [PATH_LABEL]: this.options.metricsPath,
       });
     }
-    const ip = ipOf(own) ?? taskIp(task);
+    const ip = firstNetwork(own).ip ?? taskIp(task);
     return {
       name: text(own?.Name),
       dockerId: text(own?.DockerId),
@@ -73,30 +74,13 @@ export class SelfIdentity {
   }
 }
 
-/** The first IPv4 address of a container's first network. */
-function ipOf(container: Record<string, unknown> | undefined): string | undefined {
-  const networks = container?.Networks;
-  const first: unknown = Array.isArray(networks) ? networks[0] : undefined;
-  const addresses = isRecord(first) ? first.IPv4Addresses : undefined;
-  return Array.isArray(addresses) ? text(addresses[0]) : undefined;
-}
-
 /** awsvpc: every container has the task's address, so any of them tells it. */
 function taskIp(task: TaskMetadata | undefined): string | undefined {
   const containers: unknown = task?.Containers;
   if (!Array.isArray(containers)) return undefined;
   for (const c of containers) {
-    const networks = isRecord(c) ? c.Networks : undefined;
-    const first: unknown = Array.isArray(networks) ? networks[0] : undefined;
-    if (isRecord(first) && first.NetworkMode === 'awsvpc') return ipOf(c as Record<string, unknown>);
+    const network = isRecord(c) ? firstNetwork(c) : {};
+    if (network.mode === 'awsvpc') return network.ip;
   }
   return undefined;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -4,6 +4,8 @@
  * (the older format omits the cluster: `task/0123abcd`). Inputs are taken as they come from the
  * metadata (`unknown`): anything but a non-empty string counts as absent.
  */
+import { text } from './fields';
+
 export interface TaskIdentity {
   readonly region?: string;
   readonly accountId?: string;
@@ -29,8 +31,4 @@ export function clusterName(cluster: unknown): string | undefined {
   if (value === undefined) return undefined;
   const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\/(.+)$/.exec(value);
   return match ? match[1] : value;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -12,6 +12,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { EnrichmentMessage, EnrichmentRequest, LogLevel } from './aws-enrichment-worker';
 import type { AwsTaskInfo } from './task-info';
+import { isRecord } from '../../core/fields';
 import type { TaskMetadata } from '../../metadata/types';
 import type { CredentialProvider } from '../sender';
 
@@ -142,10 +143,6 @@ function errorLine(stderr: string): string {
   const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
   const line = [...lines].reverse().find((l) => /^(aws-enrichment-worker:|\w*Error\b)/.test(l)) ?? lines.at(-1);
   return line ? `: ${line.slice(0, 300)}` : '';
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The child's answer, checked field by field: it becomes labels, so nothing but strings gets through. */

@@ -12,6 +12,7 @@
  * the long-lived exporter: the SDK clients it loads (~60 MiB RSS, ~0.5 s of start-up CPU, most of it
  * @aws-sdk/client-ec2 for one DescribeSubnets) are then freed with the child when it exits.
  */
+import { text } from '../../core/fields';
 import { parseTaskIdentity } from '../../core/task-identity';
 import type { Logger } from '../../logger';
 import type { TaskMetadata } from '../../metadata/types';
@@ -122,8 +123,4 @@ async function describeSubnet(subnetId: string, config: ClientConfig, found: Fou
   } finally {
     client.destroy();
   }
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -5,6 +5,7 @@
  * 127.0.0.1; bridge containers on their own address from the metadata `Networks`. A container whose
  * fields have the wrong type is skipped, never the task.
  */
+import { isRecord, text } from '../../core/fields';
 import type { Logger } from '../../logger';
 import type { TaskMetadata } from '../../metadata/types';
 
@@ -49,11 +50,8 @@ function endpointOf(container: Record<string, unknown>, options: DiscoveryOption
     options.logger?.debug('scrape target skipped: invalid docker labels', { container: name, [PORT_LABEL]: String(portText), [PATH_LABEL]: String(path) });
     return undefined;
   }
-  const network: unknown = Array.isArray(container.Networks) ? container.Networks[0] : undefined;
-  const addresses = isRecord(network) && Array.isArray(network.IPv4Addresses) ? network.IPv4Addresses : [];
-  const ip = typeof addresses[0] === 'string' && addresses[0] !== '' ? addresses[0] : undefined;
-  const mode = isRecord(network) ? network.NetworkMode : undefined;
-  const sharesNamespace = network === undefined || mode === 'awsvpc' || mode === 'host';
+  const { mode, ip } = firstNetwork(container);
+  const sharesNamespace = mode === undefined || mode === 'awsvpc' || mode === 'host';
   const host = sharesNamespace ? '127.0.0.1' : ip;
   if (!host) {
     options.logger?.debug('scrape target skipped: bridge container without an IPv4 address', { container: name });
@@ -62,6 +60,10 @@ function endpointOf(container: Record<string, unknown>, options: DiscoveryOption
   return { containerName: name, url: `http://${host}:${port}${path}`, instance: `${ip ?? host}:${port}` };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Network mode and first IPv4 address of a container's first network (metadata `Networks[0]`). */
+export function firstNetwork(container: Record<string, unknown> | undefined): { readonly mode?: string; readonly ip?: string } {
+  const network: unknown = Array.isArray(container?.Networks) ? container.Networks[0] : undefined;
+  if (!isRecord(network)) return {};
+  const addresses = Array.isArray(network.IPv4Addresses) ? network.IPv4Addresses : [];
+  return { mode: text(network.NetworkMode) ?? 'unknown', ip: text(addresses[0]) };
 }
