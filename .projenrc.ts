@@ -1,4 +1,5 @@
 import { awscdk, javascript, typescript } from 'projen';
+import { addEnvironmentContract } from './projenrc/environment-contract-files';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: '@asserts/cdk-ecs-sidecar',
@@ -77,6 +78,10 @@ const runtime = new typescript.TypeScriptProject({
     },
   },
 });
+// The environment contract (variables, defaults, rules, parsers) is defined once in
+// projenrc/environment-contract.ts and copied into both programs, which cannot import across folders.
+addEnvironmentContract(project, runtime);
+
 // Benchmark results: latest.{json,md} are committed (the README shows that table); smoke runs and
 // profiles are scratch.
 runtime.gitignore.exclude('/bench/results/smoke.*', '/bench/results/profiles/');

@@ -7,9 +7,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BasicAuthCredentials } from './config';
+import { HEALTH_PATH } from './environment-contract.generated';
 import type { Logger } from './logger';
-
-export const HEALTH_PATH = '/health';
 
 export interface MetricsServerOptions {
   readonly port: number;
