@@ -20,9 +20,14 @@ export function parseTaskIdentity(taskArn: unknown, cluster: unknown): TaskIdent
   return {
     region: arn?.[1] || undefined,
     accountId: arn?.[2] || undefined,
-    taskId: resource.length > 0 ? resource[resource.length - 1] || undefined : undefined,
+    taskId: taskIdOf(taskArn),
     clusterName: clusterName(cluster) ?? (resource.length > 1 ? resource[0] || undefined : undefined),
   };
+}
+
+/** The last `/` segment of the task ARN (both ARN formats), or undefined. */
+export function taskIdOf(taskArn: unknown): string | undefined {
+  return text(text(taskArn)?.split('/').pop());
 }
 
 /** `arn:aws:ecs:region:account:cluster/name` → `name`; a short name is returned as is. */
