@@ -15,7 +15,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  cdkVersion: '2.180.0',
+  cdkVersion: '2.263.0',
   jsiiVersion: '~6.0.0',
   devDeps: ['@types/node@^20'],
 
@@ -30,6 +30,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
 
   gitignore: ['cdk.out/', '.venv/', 'target/'],
+  // Synthesized apps copy runtime/package.json into cdk.out asset folders: keep jest's module map
+  // (haste) and test discovery out of them.
+  jestOptions: {
+    jestConfig: {
+      modulePathIgnorePatterns: ['<rootDir>/examples/cdk.out/', '<rootDir>/cdk.out/'],
+      testPathIgnorePatterns: ['/node_modules/', '/cdk.out/'],
+    },
+  },
 });
 
 /**
@@ -119,6 +127,15 @@ const demoTask = runtime.addTask('demo', {
 demoTask.spawn(runtime.compileTask);
 demoTask.exec('node lib/simulator/demo.js');
 
+// `npx projen demo` at the root: installs the runtime's dependencies when they are missing, then runs
+// the runtime's demo (compile, simulated task, exporter).
+const rootDemo = project.addTask('demo', {
+  description: 'Start a simulated ECS task and the exporter against it (installs runtime/node_modules when missing); prints the metrics URL and sample series',
+  cwd: 'runtime',
+});
+rootDemo.exec('test -d node_modules || npm ci --no-audit --no-fund');
+rootDemo.exec('npx projen demo');
+
 const testRuntime = project.addTask('test:runtime', {
   description: 'Build the exporter runtime and run its unit and integration tests (needs prometheus and moto on PATH)',
   cwd: 'runtime',
@@ -190,6 +207,12 @@ lintTemplates.exec('ls examples/cdk.out/*.template.json && cfn-lint -- examples/
 testAll.spawn(testPython);
 testAll.spawn(testJava);
 testAll.spawn(lintTemplates);
+// The README's commands, run in a fresh clone as a new user would (example, demo, npm tarball in a new app).
+const testReadme = project.addTask('test:readme-commands', {
+  description: 'Run the README quick start, demo and "use it before it is published" (npm) commands in a fresh clone of HEAD',
+});
+testReadme.exec('bash .ci/readme-commands.sh');
+testAll.spawn(testReadme);
 // cdk-nag's AwsSolutions rules run over the example stacks in test/cdk-nag.test.ts.
 project.addDevDeps('cdk-nag@^2.38.2');
 

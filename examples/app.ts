@@ -69,6 +69,7 @@ export function fargateActiveStack(scope: Construct, id: string, props?: StackPr
     taskDefinition,
     desiredCount: 1,
     minHealthyPercent: 100, // start the new task before stopping the old one
+    circuitBreaker: { rollback: true }, // a task that cannot start fails the deployment in minutes
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -102,6 +103,7 @@ export function fargatePassiveStack(scope: Construct, id: string, props?: StackP
     taskDefinition,
     desiredCount: 1,
     minHealthyPercent: 100, // start the new task before stopping the old one
+    circuitBreaker: { rollback: true }, // a task that cannot start fails the deployment in minutes
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -144,7 +146,7 @@ export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps)
   // Runs before aspects that only read the tree (such as cdk-nag's checks), so they see the sidecar.
   Aspects.of(stack).add(new AssertsSidecarAspect(), { priority: AspectPriority.MUTATING });
 
-  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50 });
+  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50, circuitBreaker: { rollback: true } });
   return stack;
 }
 
