@@ -5,6 +5,7 @@
  * the self-metrics and logged once per reason for the life of the process. Listeners (`onCollection`) see each successful
  * collection, which is how Active mode gets the same families without a second request.
  */
+import { systemClock, type Clock } from './core/clock';
 import type { Logger } from './logger';
 import type { MetadataClient } from './metadata/client';
 import { readTask, readTaskStats } from './metadata/reader';
@@ -15,20 +16,8 @@ import { transformTaskStats, type NetworkLayout, type TransformResult } from './
 import type { MetricFamily } from './model';
 import type { SelfMetrics } from './self-metrics';
 
-/** setTimeout/clearTimeout, injected so tests drive time. */
-export interface Scheduler {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const systemScheduler: Scheduler = {
-  setTimeout: (callback, ms) => {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
+/** setTimeout/clearTimeout of the runtime's one Clock, injected so tests drive time. */
+export type Scheduler = Pick<Clock, 'setTimeout' | 'clearTimeout'>;
 
 export interface Collection {
   readonly families: readonly MetricFamily[];
@@ -69,7 +58,7 @@ export class Collector {
 
   constructor(private readonly options: CollectorOptions) {
     this.now = options.now ?? Date.now;
-    this.scheduler = options.scheduler ?? systemScheduler;
+    this.scheduler = options.scheduler ?? systemClock;
   }
 
   /** The last successful collection, or undefined before the first one and after a failed one. */

@@ -73,3 +73,19 @@ function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return { name: value.name, message: value.message };
   return value;
 }
+
+/**
+ * Failures of a loop that repeats (collection, scrape, enrichment): the first of each kind is logged
+ * at `error`, repeats at `debug`, so a lasting fault is one line, not one per round.
+ */
+export class FailureLog {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly logger: Logger) {}
+
+  failed(kind: string, err: unknown, fields: LogFields = {}): void {
+    const first = !this.seen.has(kind);
+    this.seen.add(kind);
+    this.logger[first ? 'error' : 'debug'](`${kind} failed`, { ...fields, err });
+  }
+}

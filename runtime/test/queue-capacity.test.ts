@@ -1,5 +1,5 @@
-import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../src/config';
 import { collect } from './fixtures';
+import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../src/config';
 import { SelfMetrics } from '../src/self-metrics';
 import { buildStats, buildTask, SIMULATED_SHAPES } from '../src/simulator';
 

@@ -1,6 +1,6 @@
 import { collect, loadShape, seriesOf, valuesBy } from './fixtures';
+import { clusterName } from '../src/core/task-identity';
 import { METRIC_CATALOG, allowedLabels } from '../src/metrics/catalog';
-import { clusterName } from '../src/metrics/transform';
 
 const MiB = 1024 * 1024;
 

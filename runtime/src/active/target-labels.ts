@@ -1,18 +1,23 @@
 /**
  * The target labels the central discovery attaches to a scraped container (DESIGN.md), computed
  * from the task metadata plus what the AWS APIs added. Active mode attaches the same set so dashboards
- * cannot tell the modes apart. Empty values are left out (remote write forbids them).
+ * cannot tell the modes apart. Empty values are left out (remote write forbids them), and a metadata
+ * field of the wrong type is left out too: it loses that label, never the series.
+ *
+ * The labels that do not depend on which container is the target (cluster, workload, task_id, ...)
+ * come without `job`/`container` when the container is unknown.
  */
-import type { AwsTaskInfo } from './aws-enrichment';
-import { parseTaskIdentity, snakeCase } from './task-identity';
+import type { AwsTaskInfo } from './aws/task-info';
+import { seriesKey, seriesLabels, type LabelPair } from './sender';
+import { parseTaskIdentity } from '../core/task-identity';
 import type { TaskMetadata } from '../metadata/types';
 import type { Labels } from '../model';
 
 export interface TargetLabelInputs {
   readonly task: TaskMetadata;
   readonly aws: AwsTaskInfo;
-  /** The ECS container name of the target. */
-  readonly containerName: string;
+  /** The ECS container name of the target; without it, no `job`/`container`. */
+  readonly containerName?: string;
   /** Remote-write basic-auth user. */
   readonly tenant?: string;
   /** Region from configuration, used when the ARN has none. */
@@ -20,10 +25,11 @@ export interface TargetLabelInputs {
 }
 
 export function targetLabels(inputs: TargetLabelInputs): Labels {
-  const { task, aws, containerName } = inputs;
+  const { aws, containerName } = inputs;
+  const task = inputs.task as Record<string, unknown>;
   const identity = parseTaskIdentity(task.TaskARN, task.Cluster);
-  const family = task.Family || aws.taskDefinitionFamily;
-  const revision = task.Revision || aws.taskDefinitionRevision;
+  const family = text(task.Family) ?? aws.taskDefinitionFamily;
+  const revision = text(task.Revision) ?? aws.taskDefinitionRevision;
   const workload = aws.serviceName || family;
   const labels: Record<string, string | undefined> = {};
   // Tags first, so a tag can never overwrite one of the fixed labels below.
@@ -43,7 +49,7 @@ export function targetLabels(inputs: TargetLabelInputs): Labels {
     pod: workload && identity.taskId ? `${workload}-${identity.taskId}` : undefined,
     vpc_id: aws.vpcId,
     subnet_id: aws.subnetId,
-    availability_zone: task.AvailabilityZone,
+    availability_zone: text(task.AvailabilityZone),
     namespace: 'AWS/ECS',
     region: identity.region ?? inputs.region,
     account_id: identity.accountId,
@@ -51,9 +57,15 @@ export function targetLabels(inputs: TargetLabelInputs): Labels {
   });
   const result: Record<string, string> = {};
   for (const [name, value] of Object.entries(labels)) {
-    if (value !== undefined && value !== '') result[name] = value;
+    if (typeof value === 'string' && value !== '') result[name] = value;
   }
   return result;
+}
+
+/** A non-empty string as is; a finite number (e.g. `Revision: 7`) as its text; anything else is absent. */
+function text(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
 
 /**
@@ -66,4 +78,69 @@ export function honorLabels(target: Labels, exposed: Labels): Labels {
     if (value === '') delete merged[name];
   }
   return merged;
+}
+
+/** AWS tag key → Prometheus label name part: `CostCenter` → `cost_center`, `aws:ecs:serviceName` → `aws_ecs_service_name`. */
+export function snakeCase(key: string): string {
+  return key
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .replace(/[^a-zA-Z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '')
+    .toLowerCase();
+}
+
+export interface WireLabels {
+  readonly labels: readonly LabelPair[];
+  readonly key: string;
+}
+
+/**
+ * Wire label sets of a source's series, kept from one round to the next. The same series come back
+ * every collection, and building a label set (merge, validate, sort, key) was most of Active mode's
+ * CPU per collection (runtime/bench). Valid while the target labels stay the same; only the series
+ * of the last round are kept.
+ */
+export class LabelSetCache {
+  private previous = new Map<string, WireLabels>();
+  private current = new Map<string, WireLabels>();
+  private target = '';
+
+  /** The wire labels of `name{sampleLabels}` under `targetLabels` (honor_labels); throws on an invalid name. */
+  labelsOf(target: Labels, name: string, sampleLabels: Labels): WireLabels {
+    const targetKey = JSON.stringify(target);
+    if (targetKey !== this.target) {
+      this.previous = new Map();
+      this.current = new Map();
+      this.target = targetKey;
+    }
+    // Metric names cannot contain NUL, so the name/labels boundary is unambiguous.
+    const inputKey = `${name}\u0000${JSON.stringify(sampleLabels)}`;
+    let wire = this.current.get(inputKey) ?? this.previous.get(inputKey);
+    if (wire === undefined) {
+      const labels = seriesLabels(name, honorLabels(target, stringsOnly(sampleLabels)));
+      wire = { labels, key: seriesKey(labels) };
+    }
+    this.current.set(inputKey, wire);
+    return wire;
+  }
+
+  /** Ends a round: `keepUnused` keeps the label sets not used this round too (after a failed collection). */
+  endRound(keepUnused: boolean): void {
+    if (keepUnused) {
+      for (const [inputKey, wire] of this.current) this.previous.set(inputKey, wire);
+    } else {
+      this.previous = this.current;
+    }
+    this.current = new Map();
+  }
+}
+
+/** Label values that are not strings (a malformed metadata field that slipped through) are left out. */
+function stringsOnly(labels: Labels): Labels {
+  for (const value of Object.values(labels)) {
+    if (typeof value !== 'string') return Object.fromEntries(Object.entries(labels).filter(([, v]) => typeof v === 'string'));
+  }
+  return labels;
 }

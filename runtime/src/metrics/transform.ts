@@ -5,11 +5,12 @@
  * block I/O, task-level. No I/O, no clock, no exceptions: odd values yield fewer series, the series
  * limit and the per-container caps bound the output, and what is left out is counted.
  */
-import type { BlkioEntry, ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
+import { clusterName, taskIdOf } from '../core/task-identity';
 import type { Labels, MetricFamily } from '../model';
 import { stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
 import { asCount, asText, asTimeMs } from './readers';
 import { DEFAULT_MAX_SERIES, SampleSink, type SeriesDropReason } from './sample-sink';
+import type { BlkioEntry, ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
 
 const NANOSECONDS_PER_SECOND = 1e9;
 const BYTES_PER_MIB = 1024 * 1024;
@@ -119,7 +120,7 @@ export function isAgentInternal(container: ContainerMetadata): boolean {
 export function taskLabelsOf(task: TaskMetadata): Labels {
   return withoutEmpty({
     cluster: clusterName(asText(task.Cluster)),
-    task_id: asText(task.TaskARN)?.split('/').pop(),
+    task_id: taskIdOf(asText(task.TaskARN)),
     ecs_taskdef_name: asText(task.Family),
     ecs_taskdef_version: asText(task.Revision),
     availability_zone: asText(task.AvailabilityZone),
@@ -127,12 +128,6 @@ export function taskLabelsOf(task: TaskMetadata): Labels {
   });
 }
 
-/** `arn:aws:ecs:us-east-1:123:cluster/prod` (Fargate) and `prod` (EC2) both give `prod`. */
-export function clusterName(cluster: string | undefined): string | undefined {
-  if (cluster === undefined) return undefined;
-  const match = /^arn:[^:]+:ecs:[^:]*:[^:]*:cluster\/(.+)$/.exec(cluster);
-  return match ? match[1] : cluster;
-}
 
 function withoutEmpty(labels: Record<string, string | undefined>): Labels {
   const out: Record<string, string> = {};

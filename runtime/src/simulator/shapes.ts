@@ -76,7 +76,8 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
       },
       DesiredStatus: running ? 'RUNNING' : 'STOPPED',
       KnownStatus: running ? 'RUNNING' : 'STOPPED',
-      ...(running ? {} : { ExitCode: 0, FinishedAt: started }),
+      // Running containers carry a health check (ECS reports `Health` only for those that have one).
+      ...(running ? { Health: { status: 'HEALTHY', statusSince: started } } : { ExitCode: 0, FinishedAt: started }),
       Limits: { CPU: 256, Memory: 512 },
       CreatedAt: started,
       StartedAt: started,

@@ -11,11 +11,30 @@ import { CreateSubnetCommand, CreateVpcCommand, EC2Client, ModifyVpcAttributeCom
 import { CreateClusterCommand, ECSClient, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { awsErrorServer, CapturingLogger, enrichmentWorker } from './helpers';
 import { MotoServer } from './moto-server';
-import { AwsEnrichment, type AwsEnrichmentOptions } from '../../src/active/aws-enrichment';
-import { fetchAwsTaskInfo } from '../../src/active/aws-task-info';
-import { honorLabels, targetLabels } from '../../src/active/target-labels';
-import { parseTaskIdentity, snakeCase } from '../../src/active/task-identity';
+import { EnrichmentProcess, type EnrichmentProcessOptions } from '../../src/active/aws/enrichment-process';
+import { TaskEnrichment } from '../../src/active/aws/task-enrichment';
+import { fetchAwsTaskInfo } from '../../src/active/aws/task-info';
+import { honorLabels, snakeCase, targetLabels } from '../../src/active/target-labels';
+import { systemClock } from '../../src/core/clock';
+import { parseTaskIdentity } from '../../src/core/task-identity';
+import type { Logger } from '../../src/logger';
 import type { TaskMetadata } from '../../src/metadata/types';
+
+type AwsEnrichmentOptions = EnrichmentProcessOptions & { readonly logger: Logger };
+
+/** The first enrichment attempt as Active mode makes it (its retries wait forever here). */
+class AwsEnrichment {
+  private readonly enrichment: TaskEnrichment;
+  constructor(options: AwsEnrichmentOptions) {
+    const clock = { ...systemClock, sleep: () => new Promise<void>(() => {}) };
+    const process = new EnrichmentProcess(options);
+    this.enrichment = new TaskEnrichment({ process, clock, logger: options.logger, latestTask: () => undefined, waitMs: 60_000 });
+  }
+  async taskInfo(task: TaskMetadata) {
+    await this.enrichment.ready(task);
+    return this.enrichment.info;
+  }
+}
 
 const credentials = async () => ({ accessKeyId: 'testing', secretAccessKey: 'testing' });
 const REGION = 'us-east-1';
@@ -74,6 +93,7 @@ describe('against moto', () => {
       taskDefinitionFamily: undefined,
       taskDefinitionRevision: undefined,
       tags: { 'CostCenter': '42', 'team-name': 'payments' },
+      complete: true,
     });
     expect(logger.atLevel('warn')).toEqual([]);
   });
@@ -129,7 +149,7 @@ describe('degraded paths', () => {
     AvailabilityZone: 'eu-west-1b',
   };
 
-  test('AccessDenied degrades to metadata-only labels with one warning, and is cached for the task life', async () => {
+  test('AccessDenied degrades to metadata-only labels with one warning', async () => {
     const fake = await awsErrorServer('AccessDeniedException', 400);
     try {
       const logger = new CapturingLogger();
@@ -137,7 +157,13 @@ describe('degraded paths', () => {
       const info = await enrichment.taskInfo(task);
       await enrichment.taskInfo(task);
       expect(info).toEqual({
-        tags: {}, serviceName: undefined, subnetId: undefined, vpcId: undefined, taskDefinitionFamily: undefined, taskDefinitionRevision: undefined,
+        tags: {},
+        serviceName: undefined,
+        subnetId: undefined,
+        vpcId: undefined,
+        taskDefinitionFamily: undefined,
+        taskDefinitionRevision: undefined,
+        complete: false,
       });
       expect(fake.requests()).toBe(1);
       const warnings = logger.atLevel('warn');
@@ -221,7 +247,7 @@ describe('the child process fails', () => {
     const enrichment = new AwsEnrichment({ workerPath, logger });
     const info = await enrichment.taskInfo(task);
     expect(await enrichment.taskInfo(task)).toBe(info);
-    expect(info).toEqual({ serviceName: 's', tags: { k: 'v' } });
+    expect(info).toEqual({ serviceName: 's', tags: { k: 'v' }, complete: true });
     expect(logger.records).toEqual([
       { level: 'warn', message: 'w', fields: { cluster: task.Cluster } },
       { level: 'debug', message: 'd', fields: undefined },

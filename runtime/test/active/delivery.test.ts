@@ -1,12 +1,12 @@
 import { CapturingLogger, FakeClock } from './helpers';
 import { StrictReceiver } from './strict-receiver';
-import { Clock, systemClock } from '../../src/active/ports';
 import { SampleQueue } from '../../src/active/remote-write/queue';
 import { seriesLabels } from '../../src/active/remote-write/series';
 import { RemoteWriteStats } from '../../src/active/remote-write/stats';
 import { HttpTransport, parseRetryAfter } from '../../src/active/remote-write/transport';
 import { RemoteWriter } from '../../src/active/remote-write/writer';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../../src/core/backoff';
+import { Clock, systemClock } from '../../src/core/clock';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const CPU = seriesLabels('container_cpu_usage_seconds_total', { container: 'app' });

@@ -4,16 +4,18 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import { ActiveLogger, Clock } from '../../src/active/ports';
+import type { Clock } from '../../src/core/clock';
+import type { Logger } from '../../src/logger';
 
 export interface LogRecord { readonly level: string; readonly message: string; readonly fields?: Record<string, unknown> }
 
-export class CapturingLogger implements ActiveLogger {
+export class CapturingLogger implements Logger {
   readonly records: LogRecord[] = [];
   debug(message: string, fields?: Record<string, unknown>) { this.records.push({ level: 'debug', message, fields }); }
   info(message: string, fields?: Record<string, unknown>) { this.records.push({ level: 'info', message, fields }); }
   warn(message: string, fields?: Record<string, unknown>) { this.records.push({ level: 'warn', message, fields }); }
   error(message: string, fields?: Record<string, unknown>) { this.records.push({ level: 'error', message, fields }); }
+  child(): Logger { return this; }
   atLevel(level: string): LogRecord[] { return this.records.filter((r) => r.level === level); }
   /** Everything logged, as one string, to search for secrets. */
   text(): string { return this.records.map((r) => JSON.stringify(r)).join('\n'); }
@@ -24,6 +26,8 @@ export class FakeClock implements Clock {
   readonly sleeps: number[] = [];
   constructor(public current = Date.UTC(2026, 0, 1)) {}
   now(): number { return this.current; }
+  setTimeout(): unknown { return undefined; }
+  clearTimeout(): void {}
   async sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) throw new Error('aborted');
     this.sleeps.push(ms);
@@ -69,7 +73,7 @@ export function enrichmentWorker(): string {
 /** Builds the worker to `outfile` (next to a bundled main.js, where the bundle looks for it). */
 export function buildEnrichmentWorker(outfile: string, { external }: { external: boolean }): void {
   buildSync({
-    entryPoints: [join(__dirname, '..', '..', 'src', 'active', 'aws-enrichment-worker.ts')],
+    entryPoints: [join(__dirname, '..', '..', 'src', 'active', 'aws', 'aws-enrichment-worker.ts')],
     bundle: true,
     ...(external ? { packages: 'external' as const } : {}),
     platform: 'node',

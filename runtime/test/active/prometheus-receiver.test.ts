@@ -5,12 +5,12 @@
  */
 import { CapturingLogger } from './helpers';
 import { PrometheusServer } from './prometheus-server';
-import { systemClock } from '../../src/active/ports';
 import { SampleQueue } from '../../src/active/remote-write/queue';
 import { seriesLabels } from '../../src/active/remote-write/series';
 import { RemoteWriteStats } from '../../src/active/remote-write/stats';
 import { HttpTransport } from '../../src/active/remote-write/transport';
 import { RemoteWriter } from '../../src/active/remote-write/writer';
+import { systemClock } from '../../src/core/clock';
 
 const USER = 'tenant-a';
 const PASSWORD = 'pr0m-s3cret-pa55';

@@ -4,14 +4,14 @@
  * collection (container series, the exporter's self-metrics as served, the remote-write
  * self-metrics), and its memory cost stays small.
  */
-import { parseExposition } from '../../src/active/exposition-parser';
 import { SampleQueue } from '../../src/active/remote-write/queue';
 import { seriesLabels } from '../../src/active/remote-write/series';
 import { RemoteWriteStats } from '../../src/active/remote-write/stats';
 import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../../src/config';
-import { collect } from '../fixtures';
+import { parseExposition } from '../../src/exposition-parser';
 import { SelfMetrics } from '../../src/self-metrics';
 import { buildStats, buildTask, SIMULATED_SHAPES } from '../../src/simulator';
+import { collect } from '../fixtures';
 
 test('the default queue holds at least one hour of a 10-container task in every shape', async () => {
   const selfSamples = parseExposition(await new SelfMetrics().registry.metrics()).length;

@@ -20,6 +20,8 @@ export interface ReceivedRequest {
   readonly headers: http.IncomingHttpHeaders;
   readonly status: number;
   readonly error?: string;
+  /** What an accepted request carried, series by series in the order of the request. */
+  readonly series?: ReadonlyMap<string, readonly ReceivedSample[]>;
 }
 
 export interface ScriptedResponse {
@@ -55,7 +57,7 @@ function longToSignedNumber(value: LongLike | number): number {
 
 /** Checks one decoded request against the spec; returns the violation or undefined. */
 function validate(headers: http.IncomingHttpHeaders, body: Buffer, lastTimestamp: Map<string, number>,
-  accepted: Map<string, ReceivedSample[]>): string | undefined {
+  accepted: Map<string, ReceivedSample[]>, onAccepted: (series: Map<string, ReceivedSample[]>) => void): string | undefined {
   if (headers['content-encoding'] !== 'snappy') return `Content-Encoding must be snappy, got ${headers['content-encoding']}`;
   if (headers['content-type'] !== 'application/x-protobuf') return `Content-Type must be application/x-protobuf, got ${headers['content-type']}`;
   if (headers['x-prometheus-remote-write-version'] !== '0.1.0') return `X-Prometheus-Remote-Write-Version must be 0.1.0, got ${headers['x-prometheus-remote-write-version']}`;
@@ -115,6 +117,7 @@ function validate(headers: http.IncomingHttpHeaders, body: Buffer, lastTimestamp
     accepted.set(key, [...(accepted.get(key) ?? []), ...samples]);
     lastTimestamp.set(key, samples[samples.length - 1].timestampMs);
   }
+  onAccepted(staged);
   return undefined;
 }
 
@@ -153,8 +156,9 @@ export class StrictReceiver {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
+        let series: Map<string, ReceivedSample[]> | undefined;
         const reply = (status: number, body = '', headers: Record<string, string> = {}) => {
-          this.requests.push({ headers: req.headers, status, error: status >= 400 ? body : undefined });
+          this.requests.push({ headers: req.headers, status, error: status >= 400 ? body : undefined, series });
           res.writeHead(status, headers);
           res.end(body);
         };
@@ -166,7 +170,7 @@ export class StrictReceiver {
         }
         const authError = this.authenticate?.(req, Buffer.concat(chunks));
         if (authError !== undefined) return reply(403, authError);
-        const error = validate(req.headers, Buffer.concat(chunks), this.lastTimestamp, this.series);
+        const error = validate(req.headers, Buffer.concat(chunks), this.lastTimestamp, this.series, (accepted) => { series = accepted; });
         return error ? reply(400, error) : reply(204);
       });
     };

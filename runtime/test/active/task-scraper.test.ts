@@ -1,51 +1,12 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { CapturingLogger } from './helpers';
-import { ExpositionParseError, parseExposition } from '../../src/active/exposition-parser';
-import { systemClock } from '../../src/active/ports';
 import { LabelPair, WireSample } from '../../src/active/remote-write/series';
-import { discoverEndpoints, ScrapeTarget, TaskScraper } from '../../src/active/task-scraper';
+import { discoverEndpoints } from '../../src/active/scrape/discovery';
+import { TaskScraper, type ScrapeTarget } from '../../src/active/scrape/scraper';
+import { systemClock } from '../../src/core/clock';
+import type { Logger } from '../../src/logger';
 import type { ContainerMetadata, TaskMetadata } from '../../src/metadata/types';
-
-describe('exposition parser', () => {
-  test('reads names, escaped label values, special values, timestamps and ignores comments', () => {
-    const text = [
-      '# HELP http_requests_total Requests.',
-      '# TYPE http_requests_total counter',
-      'http_requests_total{method="post",path="/a \\"b\\" \\\\ c\\nd",} 1027 1395066363000',
-      'http_requests_total{ method = "get" }\t3',
-      'temperature NaN',
-      'up_bound +Inf',
-      'low_bound -Inf',
-      'tiny 1.5e-3\r',
-      'big 2E+10',
-      '# some other comment',
-      'rpc_duration_seconds_bucket{le="0.5"} 129389',
-      '# EOF',
-      '',
-    ].join('\n');
-    const samples = parseExposition(text);
-    expect(samples[0]).toEqual({ name: 'http_requests_total', labels: { method: 'post', path: '/a "b" \\ c\nd' }, value: 1027, timestampMs: 1395066363000 });
-    expect(samples[1]).toEqual({ name: 'http_requests_total', labels: { method: 'get' }, value: 3 });
-    expect(Number.isNaN(samples[2].value)).toBe(true);
-    expect(samples.slice(3).map((s) => s.value)).toEqual([Infinity, -Infinity, 0.0015, 2e10, 129389]);
-    expect(samples[7].labels).toEqual({ le: '0.5' });
-  });
-
-  test.each([
-    ['a value that is not a number', 'm abc', /invalid value/],
-    ['an unterminated label value', 'm{a="x} 1', /unterminated/],
-    ['a repeated label', 'm{a="1",a="2"} 1', /repeated/],
-    ['an invalid escape', 'm{a="\\t"} 1', /invalid escape/],
-    ['a missing value', 'm{a="1"}', /expected a value/],
-    ['a bad timestamp', 'm 1 12.5', /invalid timestamp/],
-    ['a bad metric name', '9m 1', /expected a metric name/],
-  ])('rejects %s with the line number', (_what, line, reason) => {
-    expect(() => parseExposition(`ok 1\n${line}\n`)).toThrow(ExpositionParseError);
-    expect(() => parseExposition(`ok 1\n${line}\n`)).toThrow(reason);
-    expect(() => parseExposition(`ok 1\n${line}\n`)).toThrow(/^line 2:/);
-  });
-});
 
 function container(name: string, mode: string, ip: string | undefined, labels: Record<string, string>, status = 'RUNNING'): ContainerMetadata {
   return { Name: name, DockerId: `id-${name}`, KnownStatus: status, Labels: labels, Networks: [{ NetworkMode: mode, IPv4Addresses: ip ? [ip] : [] }] };
@@ -95,6 +56,16 @@ function collectingSink(out: Emitted[]) {
   return (labels: readonly LabelPair[], sample: WireSample) => out.push({ labels: Object.fromEntries(labels), sample });
 }
 
+/** The scraper as the collection tick drives it: one round over the current targets. */
+type Sink = ReturnType<typeof collectingSink>;
+function scraperOf(targets: () => readonly ScrapeTarget[], sink: Sink, logger: Logger, timeoutMs = 10_000, maxBodyBytes?: number) {
+  const scraper = new TaskScraper({ logger, clock: systemClock, timeoutMs, maxBodyBytes });
+  return {
+    scrapeOnce: () => scraper.scrape(targets(), (o) => sink(o.labels, o.sample)),
+    stop: async () => scraper.stop(),
+  };
+}
+
 describe('task scraping', () => {
   test('adds target labels with honor_labels semantics and reports up, duration and samples scraped', async () => {
     const target = await startTarget();
@@ -104,7 +75,7 @@ describe('task scraping', () => {
       const labels = { job: 'api', container: 'api', cluster: 'prod', instance: `10.0.0.1:${target.port}` };
       const targets: ScrapeTarget[] = [{ containerName: 'api', url: `http://127.0.0.1:${target.port}/metrics`, instance: labels.instance, labels }];
       const logger = new CapturingLogger();
-      const scraper = new TaskScraper({ targets: () => targets, sink: collectingSink(emitted), logger, clock: systemClock, intervalMs: 15_000 });
+      const scraper = scraperOf(() => targets, collectingSink(emitted), logger);
       const before = Date.now();
       await scraper.scrapeOnce();
       await scraper.stop();
@@ -132,7 +103,7 @@ describe('task scraping', () => {
       const labels = { job: 'api', instance: 'x:1' };
       let targets: ScrapeTarget[] = [{ containerName: 'api', url: `http://127.0.0.1:${target.port}/metrics`, instance: 'x:1', labels }];
       const logger = new CapturingLogger();
-      const scraper = new TaskScraper({ targets: () => targets, sink: collectingSink(emitted), logger, clock: systemClock, intervalMs: 15_000 });
+      const scraper = scraperOf(() => targets, collectingSink(emitted), logger);
       const staleNames = () => emitted.filter((e) => e.sample.stale).map((e) => e.labels.__name__ + (e.labels.k ? `{k=${e.labels.k}}` : '')).sort();
 
       target.set('m{k="1"} 1\nm{k="2"} 2\n');
@@ -171,7 +142,7 @@ describe('task scraping', () => {
       const emitted: Emitted[] = [];
       const targets: ScrapeTarget[] = [{ containerName: 'api', url: `http://127.0.0.1:${target.port}/metrics`, instance: 'x:1', labels: { job: 'api' } }];
       const logger = new CapturingLogger();
-      const scraper = new TaskScraper({ targets: () => targets, sink: collectingSink(emitted), logger, clock: systemClock, intervalMs: 15_000 });
+      const scraper = scraperOf(() => targets, collectingSink(emitted), logger);
       await scraper.scrapeOnce();
       await scraper.stop();
       expect(emitted.find((e) => e.labels.__name__ === 'up')!.sample.value).toBe(0);
@@ -188,13 +159,8 @@ describe('task scraping', () => {
       target.set('bridge_metric 42\n');
       const task: TaskMetadata = { Containers: [container('worker', 'bridge', '127.0.0.2', LABELS(target.port))] };
       const emitted: Emitted[] = [];
-      const scraper = new TaskScraper({
-        targets: () => discoverEndpoints(task).map((e) => ({ ...e, labels: { job: e.containerName, instance: e.instance } })),
-        sink: collectingSink(emitted),
-        logger: new CapturingLogger(),
-        clock: systemClock,
-        intervalMs: 15_000,
-      });
+      const scraper = scraperOf(() => discoverEndpoints(task).map((e) => ({ ...e, labels: { job: e.containerName, instance: e.instance } })),
+        collectingSink(emitted), new CapturingLogger());
       await scraper.scrapeOnce();
       await scraper.stop();
       expect(emitted.find((e) => e.labels.__name__ === 'bridge_metric')).toMatchObject({
@@ -202,6 +168,33 @@ describe('task scraping', () => {
       });
     } finally {
       await target.close();
+    }
+  });
+
+  test('a body over the size limit and a target slower than the timeout each fail the scrape, not the round', async () => {
+    const big = await startTarget();
+    const slow = http.createServer(() => { /* never answers */ });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      big.set(`huge_series{pad="${'x'.repeat(4096)}"} 1\n`);
+      const emitted: Emitted[] = [];
+      const targets: ScrapeTarget[] = [
+        { containerName: 'big', url: `http://127.0.0.1:${big.port}/metrics`, instance: 'big:1', labels: { job: 'big' } },
+        { containerName: 'slow', url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/metrics`, instance: 'slow:1', labels: { job: 'slow' } },
+      ];
+      const logger = new CapturingLogger();
+      const scraper = scraperOf(() => targets, collectingSink(emitted), logger, 300, 1024);
+      const started = Date.now();
+      await scraper.scrapeOnce();
+      await scraper.stop();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(emitted.filter((e) => e.labels.__name__ === 'up').map((e) => [e.labels.job, e.sample.value])).toEqual([['big', 0], ['slow', 0]]);
+      expect(emitted.some((e) => e.labels.__name__ === 'huge_series')).toBe(false);
+      const reasons = logger.atLevel('warn').map((r) => String(r.fields!.reason));
+      expect(reasons).toEqual([expect.stringMatching(/exceeds the limit of 1024/), expect.stringMatching(/no answer within 300 ms/)]);
+    } finally {
+      slow.closeAllConnections();
+      await Promise.all([big.close(), new Promise((r) => slow.close(r))]);
     }
   });
 });

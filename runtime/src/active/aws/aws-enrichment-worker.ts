@@ -8,9 +8,10 @@
  * structured logger) and one `{ kind: 'result' }`, then exits. The child writes nothing to stdout,
  * which is the parent's log stream; credentials come from the inherited environment, never the message.
  */
-import { fetchAwsTaskInfo, type AwsTaskInfo } from './aws-task-info';
-import type { ActiveLogger } from './ports';
-import type { TaskMetadata } from '../metadata/types';
+import { fetchAwsTaskInfo, type AwsTaskInfo } from './task-info';
+import type { LogLevel } from '../../config';
+import type { Logger } from '../../logger';
+import type { TaskMetadata } from '../../metadata/types';
 
 export interface EnrichmentRequest {
   readonly task: TaskMetadata;
@@ -18,7 +19,7 @@ export interface EnrichmentRequest {
   readonly endpoint?: string;
 }
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel } from '../../config';
 
 export type EnrichmentMessage =
   | { readonly kind: 'log'; readonly level: LogLevel; readonly message: string; readonly fields?: Record<string, unknown> }
@@ -28,11 +29,12 @@ function send(message: EnrichmentMessage): Promise<void> {
   return new Promise((resolve, reject) => process.send!(message, undefined, {}, (err) => (err ? reject(err) : resolve())));
 }
 
-function forwardingLogger(): ActiveLogger {
-  const forward = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
-    void send({ kind: 'log', level, message, fields }).catch(() => {});
+function forwardingLogger(): Logger {
+  const forward = (level: LogLevel) => (message: string, fields?: Readonly<Record<string, unknown>>) => {
+    void send({ kind: 'log', level, message, fields: fields as Record<string, unknown> | undefined }).catch(() => {});
   };
-  return { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error') };
+  const logger: Logger = { debug: forward('debug'), info: forward('info'), warn: forward('warn'), error: forward('error'), child: () => logger };
+  return logger;
 }
 
 if (!process.send) {
