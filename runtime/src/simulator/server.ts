@@ -5,6 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { TaskMetadata } from '../metadata/types';
 import { buildStats, buildTask, type ShapeOptions, type SimulatedShape } from './shapes';
 
 export interface SimulatedTaskOptions {
@@ -45,15 +46,7 @@ export interface SimulatedTask {
 }
 
 export async function startSimulatedTask(options: SimulatedTaskOptions = {}): Promise<SimulatedTask> {
-  const shapeOptions: ShapeOptions = {
-    shape: options.shape ?? 'fargate-v1',
-    containers: options.containers ?? 3,
-    cpuCores: options.cpuCores ?? 0.25,
-    networkBytesPerSecond: options.networkBytesPerSecond ?? 10_000,
-    includeStopped: options.includeStopped ?? true,
-  };
-  if (!Number.isInteger(shapeOptions.containers) || shapeOptions.containers < 0) throw new Error(`containers must be a non-negative integer, got ${shapeOptions.containers}`);
-  if (!(shapeOptions.cpuCores >= 0)) throw new Error(`cpuCores must be >= 0, got ${shapeOptions.cpuCores}`);
+  const shapeOptions = shapeOptionsOf(options);
   const now = options.now ?? Date.now;
   const startMs = now();
   const task = buildTask(shapeOptions, startMs);
@@ -76,17 +69,8 @@ export async function startSimulatedTask(options: SimulatedTaskOptions = {}): Pr
     if (active !== undefined) return json(res, active.status, JSON.stringify({ error: 'simulated failure' }));
 
     const nowMs = now();
-    const elapsedSeconds = Math.max(0, (nowMs - startMs) / 1000);
-    switch (path) {
-      case '/task':
-        return json(res, 200, JSON.stringify(task));
-      case '/task/stats':
-        return json(res, 200, JSON.stringify(buildStats(shapeOptions, nowMs, elapsedSeconds)));
-      case '/':
-        return json(res, 200, JSON.stringify(task.Containers?.[0] ?? {}));
-      default:
-        return json(res, 404, JSON.stringify({ error: `no such path ${path}` }));
-    }
+    const [status, body] = metadataResponse(path, task, () => buildStats(shapeOptions, nowMs, Math.max(0, (nowMs - startMs) / 1000)));
+    return json(res, status, JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -110,6 +94,33 @@ export async function startSimulatedTask(options: SimulatedTaskOptions = {}): Pr
         server.closeAllConnections();
       }),
   };
+}
+
+function shapeOptionsOf(options: SimulatedTaskOptions): ShapeOptions {
+  const shapeOptions: ShapeOptions = {
+    shape: options.shape ?? 'fargate-v1',
+    containers: options.containers ?? 3,
+    cpuCores: options.cpuCores ?? 0.25,
+    networkBytesPerSecond: options.networkBytesPerSecond ?? 10_000,
+    includeStopped: options.includeStopped ?? true,
+  };
+  if (!Number.isInteger(shapeOptions.containers) || shapeOptions.containers < 0) throw new Error(`containers must be a non-negative integer, got ${shapeOptions.containers}`);
+  if (!(shapeOptions.cpuCores >= 0)) throw new Error(`cpuCores must be >= 0, got ${shapeOptions.cpuCores}`);
+  return shapeOptions;
+}
+
+/** The metadata endpoint's routes: the task, its stats, and (at the root) the calling container. */
+function metadataResponse(path: string, task: TaskMetadata, stats: () => unknown): [number, unknown] {
+  switch (path) {
+    case '/task':
+      return [200, task];
+    case '/task/stats':
+      return [200, stats()];
+    case '/':
+      return [200, task.Containers?.[0] ?? {}];
+    default:
+      return [404, { error: `no such path ${path}` }];
+  }
 }
 
 function json(res: import('node:http').ServerResponse, status: number, body: string): void {

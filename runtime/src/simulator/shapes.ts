@@ -161,8 +161,22 @@ function containerStats(options: ShapeOptions, index: number, elapsed: number, r
     tx_errors: 0,
     tx_dropped: 0,
   };
-  const blkRead = 4096 * Math.round(elapsed * 10);
-  const blkio = v1
+  const blkio = blkioStats(v1, 4096 * Math.round(elapsed * 10));
+  return {
+    read,
+    preread,
+    pids_stats: { current: 5 },
+    blkio_stats: blkio,
+    cpu_stats: { cpu_usage: cpuUsage, system_cpu_usage: Math.round(elapsed * 2e9), online_cpus: 2 },
+    memory_stats: { usage, ...(v1 ? { max_usage: usage + 10 * MiB } : {}), stats: memoryStats, limit: v1 ? 512 * MiB : 9223372036854771712 },
+    ...(options.shape === 'ec2-host-v2' ? {} : { networks: { [v1 ? 'eth1' : 'eth0']: networks } }),
+    ...(v1 ? { network_rate_stats: { rx_bytes_per_sec: options.networkBytesPerSecond, tx_bytes_per_sec: options.networkBytesPerSecond / 2 } } : {}),
+  } as ContainerStats;
+}
+
+/** Block I/O as docker reports it: capitalised ops on cgroup v1, lower-case (and no op counts) on v2. */
+function blkioStats(v1: boolean, blkRead: number): Record<string, unknown> {
+  return v1
     ? {
       io_service_bytes_recursive: [
         { major: 259, minor: 0, op: 'Read', value: blkRead },
@@ -181,14 +195,4 @@ function containerStats(options: ShapeOptions, index: number, elapsed: number, r
       ],
       io_serviced_recursive: null,
     };
-  return {
-    read,
-    preread,
-    pids_stats: { current: 5 },
-    blkio_stats: blkio,
-    cpu_stats: { cpu_usage: cpuUsage, system_cpu_usage: Math.round(elapsed * 2e9), online_cpus: 2 },
-    memory_stats: { usage, ...(v1 ? { max_usage: usage + 10 * MiB } : {}), stats: memoryStats, limit: v1 ? 512 * MiB : 9223372036854771712 },
-    ...(options.shape === 'ec2-host-v2' ? {} : { networks: { [v1 ? 'eth1' : 'eth0']: networks } }),
-    ...(v1 ? { network_rate_stats: { rx_bytes_per_sec: options.networkBytesPerSecond, tx_bytes_per_sec: options.networkBytesPerSecond / 2 } } : {}),
-  } as ContainerStats;
 }
