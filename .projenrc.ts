@@ -12,7 +12,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.0.0',
+  minNodeVersion: '22.0.0',
 
   cdkVersion: '2.180.0',
   jsiiVersion: '~6.0.0',
@@ -42,7 +42,7 @@ const runtime = new typescript.TypeScriptProject({
   description: 'Exporter that turns ECS task metadata stats into Prometheus metrics (scrape or remote write).',
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
-  minNodeVersion: '20.0.0',
+  minNodeVersion: '22.0.0',
   license: 'Apache-2.0',
   sampleCode: false,
   release: false,

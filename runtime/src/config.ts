@@ -52,6 +52,8 @@ export interface ExporterConfig {
   /** Basic auth on the metrics endpoint (never on /health). */
   readonly httpAuth?: BasicAuthCredentials;
   readonly logLevel: LogLevel;
+  /** false when `disableExporterMetrics=true`: the exporter's `process_*`/`nodejs_*` series are left out (its `ecs_exporter_*` stay). */
+  readonly exporterMetrics: boolean;
   /** How often labelled task containers are scraped (Active mode). */
   readonly scrapeIntervalMs: number;
   /** Present exactly when `remoteWrite_url` is set: Active mode. */
@@ -118,6 +120,7 @@ export function parseConfig(env: Env): ExporterConfig {
     metadataUri: metadataUri.replace(/\/+$/, ''),
     httpListenPort: parsePort('httpListenPort', read('httpListenPort'), DEFAULT_HTTP_LISTEN_PORT),
     metricsPath,
+    exporterMetrics: !parseBool('disableExporterMetrics', read('disableExporterMetrics'), false),
     collectIntervalMs: parseDurationVar('collectInterval', read('collectInterval'), DEFAULT_COLLECT_INTERVAL_MS),
     httpAuth: httpAuthUser !== undefined && httpAuthPassword !== undefined ? { username: httpAuthUser, password: httpAuthPassword } : undefined,
     logLevel: logLevelRaw as LogLevel,

@@ -23,9 +23,16 @@ describe('configuration from the environment', () => {
       collectIntervalMs: 15_000,
       httpAuth: undefined,
       logLevel: 'info',
+      exporterMetrics: true,
       scrapeIntervalMs: 15_000,
       remoteWrite: undefined,
     });
+  });
+
+  test('disableExporterMetrics=true turns the process_*/nodejs_* series off', () => {
+    expect(parseConfig({ ...BASE, disableExporterMetrics: 'true' }).exporterMetrics).toBe(false);
+    expect(parseConfig({ ...BASE, disableExporterMetrics: 'false' }).exporterMetrics).toBe(true);
+    expect(() => parseConfig({ ...BASE, disableExporterMetrics: 'yes' })).toThrow(/^disableExporterMetrics/);
   });
 
   test('the config object is frozen, nested objects too', () => {
