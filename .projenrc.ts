@@ -13,6 +13,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
   minNodeVersion: '22.0.0',
+  // CI builds and tests on the major the runtime image ships (runtime/Dockerfile).
+  workflowNodeVersion: '24.x',
 
   cdkVersion: '2.180.0',
   jsiiVersion: '~6.0.0',
