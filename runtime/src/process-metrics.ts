@@ -9,7 +9,6 @@
  * time, V8 heap total/used/external, Node version, active handles/requests/resources by type.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, type Registry } from './prom-client';
 
 /** Values of /proc/self/status, read once for the three memory gauges of one scrape. */
@@ -83,18 +82,18 @@ export function registerProcessMetrics(registry: Registry): void {
   if (maxFds !== undefined) new Gauge({ name: 'process_max_fds', help: 'Maximum number of open file descriptors.', registers }).set(maxFds);
   new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers }).set(Math.round(Date.now() / 1000 - process.uptime()));
 
-  const heapGauge = (name: string, help: string, pick: (h: ReturnType<typeof getHeapStatistics>) => number) =>
+  const heapGauge = (name: string, help: string, pick: (m: NodeJS.MemoryUsage) => number) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        this.set(pick(getHeapStatistics()));
+        this.set(pick(process.memoryUsage()));
       },
     });
-  heapGauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', (h) => h.total_heap_size);
-  heapGauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', (h) => h.used_heap_size);
-  heapGauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', (h) => h.external_memory);
+  heapGauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', (m) => m.heapTotal);
+  heapGauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', (m) => m.heapUsed);
+  heapGauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', (m) => m.external);
 
   const [major, minor, patch] = process.versions.node.split('.').map(Number);
   new Gauge({ name: 'nodejs_version_info', help: 'Node.js version info.', labelNames: ['version', 'major', 'minor', 'patch'], registers })
