@@ -93,19 +93,32 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   // Sockets in accept order (a Set iterates in insertion order), and those with a request in progress.
   const sockets = new Set<Socket>();
   const busy = new Set<Socket>();
+  // Node's headersTimeout starts with the first byte: a connection that sends nothing at all would
+  // keep its slot until requestTimeout or forever. It gets headersTimeoutMs for its first request.
+  const firstRequestTimers = new Map<Socket, NodeJS.Timeout>();
   server.on('connection', (socket: Socket) => {
     if (sockets.size >= limits.maxConnections && !evictOldestIdle()) {
       socket.destroy();
       return;
     }
     sockets.add(socket);
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    timer.unref();
+    firstRequestTimers.set(socket, timer);
     socket.once('close', () => {
+      clearTimeout(firstRequestTimers.get(socket));
+      firstRequestTimers.delete(socket);
       sockets.delete(socket);
       busy.delete(socket);
     });
   });
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
+    const timer = firstRequestTimers.get(socket);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      firstRequestTimers.delete(socket);
+    }
     busy.add(socket);
     res.once('close', () => busy.delete(socket));
   });
