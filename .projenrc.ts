@@ -101,7 +101,8 @@ const benchSmokeTask = runtime.addTask('bench:smoke', {
   description: 'Short benchmark run that proves the benchmark works (fails if it breaks, never on budgets)',
 });
 benchSmokeTask.spawn(runtime.compileTask);
-benchSmokeTask.exec('node --test bench/test/');
+// A glob, not a directory: Node 22+ reads --test arguments as glob patterns only.
+benchSmokeTask.exec('node --test "bench/test/*.test.mjs"');
 benchSmokeTask.exec('node bench/run.mjs --smoke');
 
 // Passive-mode runtime tasks: `start` runs the built exporter exactly as the image does (configured

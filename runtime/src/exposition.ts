@@ -64,13 +64,13 @@ export const EXPOSITION_GZIP_LEVEL = constants.Z_BEST_SPEED;
  * (RFC 1952 2.2), which Go's reader (Prometheus), zlib and browsers decode as one.
  */
 export class ExpositionPart {
-  private compressed: Buffer | undefined;
-
-  constructor(readonly plain: Buffer) {}
-
   static of(text: string): ExpositionPart {
     return new ExpositionPart(Buffer.from(text, 'utf8'));
   }
+
+  private compressed: Buffer | undefined;
+
+  constructor(readonly plain: Buffer) {}
 
   /** The gzip member of this part, compressed once. */
   get gzip(): Buffer {

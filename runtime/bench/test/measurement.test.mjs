@@ -1,4 +1,4 @@
-// Unit tests of the benchmark's own measuring parts: run with `node --test bench/test/`.
+// Unit tests of the benchmark's own measuring parts: run with `node --test "bench/test/*.test.mjs"`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
