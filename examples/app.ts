@@ -4,17 +4,19 @@
  * - `AssertsSidecarFargateActive`: Fargate on ARM64 (Graviton), Active mode remote-writing to an
  *   Amazon Managed Service for Prometheus workspace with SigV4.
  * - `AssertsSidecarFargatePassive`: Fargate, Passive mode, scraped by a central Prometheus with basic auth.
- * - `AssertsSidecarEc2Bridge`: EC2 with bridge networking (dynamic host ports), Passive mode.
+ * - `AssertsSidecarEc2Bridge`: EC2 with bridge networking (dynamic host ports), Passive mode, the sidecar
+ *   added by `AssertsSidecarAspect` to every task definition of the stack.
  *
  * Env-agnostic (no account or region) and synthesizable without Docker: the sidecar image is an
  * asset built at deploy time. `npx projen example` writes the templates to `examples/cdk.out/`.
  */
 import * as path from 'path';
 import {
-  App, Stack, StackProps, aws_aps as aps, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
+  App, AspectPriority, Aspects, Stack, StackProps,
+  aws_aps as aps, aws_autoscaling as autoscaling, aws_ec2 as ec2, aws_ecs as ecs, aws_secretsmanager as secretsmanager,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { AssertsSidecar } from '../src';
+import { AssertsSidecar, AssertsSidecarAspect } from '../src';
 
 /** Where `npx projen example` writes the cloud assembly; other tooling lints the templates there. */
 export const EXAMPLE_OUTDIR = path.join(__dirname, 'cdk.out');
@@ -67,6 +69,7 @@ export function fargateActiveStack(scope: Construct, id: string, props?: StackPr
     taskDefinition,
     desiredCount: 1,
     minHealthyPercent: 100, // start the new task before stopping the old one
+    circuitBreaker: { rollback: true }, // a task that cannot start fails the deployment in minutes
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
@@ -100,13 +103,18 @@ export function fargatePassiveStack(scope: Construct, id: string, props?: StackP
     taskDefinition,
     desiredCount: 1,
     minHealthyPercent: 100, // start the new task before stopping the old one
+    circuitBreaker: { rollback: true }, // a task that cannot start fails the deployment in minutes
     assignPublicIp: true,
     vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
   });
   return stack;
 }
 
-/** EC2 task in bridge mode: the sidecar gets a dynamic host port, so tasks share instances safely. */
+/**
+ * EC2 task in bridge mode: the sidecar gets a dynamic host port, so tasks share instances safely.
+ * The task definition is left as it is: the aspect adds the sidecar to every task definition of the
+ * stack (and to any added later).
+ */
 export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps): Stack {
   const stack = new Stack(scope, id, props);
   const vpc = exampleVpc(stack);
@@ -135,9 +143,10 @@ export function ec2BridgeStack(scope: Construct, id: string, props?: StackProps)
     logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'web' }),
   });
 
-  new AssertsSidecar(taskDefinition, 'Metrics');
+  // Runs before aspects that only read the tree (such as cdk-nag's checks), so they see the sidecar.
+  Aspects.of(stack).add(new AssertsSidecarAspect(), { priority: AspectPriority.MUTATING });
 
-  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50 });
+  new ecs.Ec2Service(stack, 'Service', { cluster, taskDefinition, desiredCount: 2, minHealthyPercent: 50, circuitBreaker: { rollback: true } });
   return stack;
 }
 

@@ -1,14 +1,16 @@
 import { Annotations, Duration, Token, Tokenization, aws_ecs as ecs, aws_logs as logs } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { VARIABLES } from './private/environment-contract.generated';
 import { sidecarPortMapping } from './private/network';
 import { remoteWriteSettings } from './private/remote-write-settings';
+import { SidecarContainerDefinition, sidecarRestartPolicy } from './private/restart-policy';
+import { isWindowsFamily, readRuntimePlatform } from './private/runtime-platform';
+import { SidecarEnvironmentGuard, checkSidecarEnvironment, refuseManagedEnvironment } from './private/sidecar-environment';
 import { grantActiveModePermissions } from './private/task-role-permissions';
 import {
+  intervalWarning,
   renderInterval,
   validateContainerName,
-  validateInterval,
-  validateMetricsPath,
-  validatePort,
   validateUserName,
   validateWholeNumber,
 } from './private/validation';
@@ -37,29 +39,6 @@ const DEFAULT_MEMORY_RESERVATION_MIB: Readonly<Record<SidecarMode, number>> = {
 
 /** Non-root uid of the bundled image (the `node` user of the official Node image). */
 const NON_ROOT_USER = '1000';
-
-/**
- * Environment variables the construct sets itself, with the property a user sets instead.
- * Passing them through `environment` would silently fight the typed props (or leak a secret into a
- * plain environment value), so they are refused with a pointer to the right property.
- */
-const MANAGED_ENVIRONMENT: Readonly<Record<string, string>> = {
-  httpListenPort: 'use port instead',
-  metricsPath: 'use metricsPath instead',
-  collectInterval: 'use collectInterval instead',
-  httpAuth_username: 'use httpAuthUsername instead',
-  httpAuth_password: 'use httpAuthPassword (an ecs.Secret) instead',
-  remoteWrite_url: 'use remoteWrite.url instead',
-  remoteWrite_basicAuth_username: 'use remoteWrite.username instead',
-  remoteWrite_basicAuth_password: 'use remoteWrite.password (an ecs.Secret) instead',
-  remoteWrite_bearerToken: 'use remoteWrite.bearerToken (an ecs.Secret) instead',
-  SKIP_TLS_VERIFY: 'use remoteWrite.skipTlsVerify instead',
-  remoteWrite_tlsInsecureSkipVerify: 'use remoteWrite.skipTlsVerify instead',
-  remoteWrite_aws_useSigv4: 'use remoteWrite.sigV4 instead',
-  remoteWrite_aws_region: 'use remoteWrite.sigV4.region instead',
-  scrapeInterval: 'use remoteWrite.scrapeInterval instead',
-  ECS_CONTAINER_METADATA_URI_V4: 'ECS sets it in every container; remove it',
-};
 
 /**
  * Properties of the exporter sidecar.
@@ -137,6 +116,31 @@ export interface AssertsSidecarProps {
   readonly essential?: boolean;
 
   /**
+   * Whether ECS restarts the sidecar container in place when it exits (ECS's container restart policy).
+   *
+   * The task is not replaced. The sidecar is not essential, so without a restart policy an exporter
+   * that exits stays down until the task is replaced.
+   *
+   * Restart policies need Fargate platform version 1.4.0 or later, or on EC2 instances ECS container
+   * agent 1.86.0 or later (older agents: set this to false). The metadata then reports each restart
+   * (`RestartCount`).
+   *
+   * @default true
+   */
+  readonly enableRestartPolicy?: boolean;
+
+  /**
+   * How long the sidecar must have run before ECS restarts it after it exits.
+   *
+   * ECS restarts it at most once per period, and not at all when it exits sooner, so a sidecar that
+   * stops at start because of a bad setting is not restarted in a loop. Between 60 seconds and 30
+   * minutes; only with `enableRestartPolicy`.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly restartAttemptPeriod?: Duration;
+
+  /**
    * Containers the sidecar waits for before it starts.
    *
    * @default - no dependencies
@@ -199,11 +203,21 @@ export interface AssertsSidecarProps {
 
   /**
    * How often the sidecar reads `/task/stats` from the ECS metadata endpoint (environment
-   * `collectInterval`). At least 1 second; ECS refreshes the stats about every 10 seconds.
+   * `collectInterval`). ECS refreshes the stats about every 10 seconds, so synthesis warns below
+   * 1 second.
    *
    * @default - the runtime's default, 15 seconds
    */
   readonly collectInterval?: Duration;
+
+  /**
+   * Whether the sidecar also reports its own Node.js process metrics (`process_*`, `nodejs_*`).
+   * false sets `disableExporterMetrics=true`, which drops them; the `ecs_exporter_*` health series
+   * stay.
+   *
+   * @default true
+   */
+  readonly exporterMetrics?: boolean;
 
   /**
    * The sidecar container's health check.
@@ -214,9 +228,11 @@ export interface AssertsSidecarProps {
   readonly healthCheck?: ecs.HealthCheck;
 
   /**
-   * Further environment variables for the runtime, for example `logLevel` or
-   * `remoteWrite_maxPendingSamples`. Variables the construct sets from its own properties
-   * (`httpListenPort`, `remoteWrite_url`, ...) are refused with the property to use instead.
+   * Further environment variables for the runtime, for example `logLevel`,
+   * `maxSeriesPerCollection` or (Active mode) `remoteWrite_maxPendingSamples`. Their values are
+   * checked at synthesis as the runtime checks them at start. Variables the construct sets from its
+   * own properties (`httpListenPort`, `remoteWrite_url`, ...) are refused with the property to use
+   * instead, here and when added to `container` later.
    *
    * @default - none
    */
@@ -269,17 +285,16 @@ export class AssertsSidecar extends Construct {
     refuseWindows(platform.operatingSystemFamily);
 
     const containerName = props.containerName ?? 'ecs-dockerstats-exporter';
-    this.port = props.port ?? 8014;
-    this.metricsPath = props.metricsPath ?? '/container-stats/actuator/prometheus';
+    this.port = props.port ?? VARIABLES.httpListenPort.default;
+    this.metricsPath = props.metricsPath ?? VARIABLES.metricsPath.default;
     this.mode = props.remoteWrite ? SidecarMode.ACTIVE : SidecarMode.PASSIVE;
 
     // A hard limit alone satisfies ECS's memory requirement on EC2; the default reservation is only
     // added when neither is given, so it can never exceed a user's hard limit.
     const memoryReservationMiB = props.memoryReservationMiB ?? (props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB[this.mode] : undefined);
     validateContainerName(containerName);
-    validatePort('port', this.port);
-    validateMetricsPath(this.metricsPath);
-    validateResourcesAndOptions(props, memoryReservationMiB);
+    const restartPolicy = sidecarRestartPolicy(props.enableRestartPolicy, props.restartAttemptPeriod);
+    validateResourcesAndOptions(props);
     if (!Token.isUnresolved(containerName) && taskDefinition.findContainer(containerName)) {
       throw new Error(
         `The task definition already has a container named "${containerName}"; set containerName to a name not used in the task`,
@@ -293,15 +308,18 @@ export class AssertsSidecar extends Construct {
       metricsPath: this.metricsPath,
     };
     const secrets: Record<string, ecs.Secret> = {};
-    if (props.collectInterval) environment.collectInterval = renderInterval('collectInterval', props.collectInterval);
-    if (props.httpAuthUsername !== undefined && props.httpAuthPassword) {
-      environment.httpAuth_username = props.httpAuthUsername;
-      secrets.httpAuth_password = props.httpAuthPassword;
+    if (props.collectInterval) {
+      environment.collectInterval = renderInterval('collectInterval', props.collectInterval);
+      const warning = intervalWarning('collectInterval', props.collectInterval);
+      if (warning) Annotations.of(this).addWarningV2(`${WARNING_ID_PREFIX}:collectIntervalBelowOneSecond`, warning);
     }
+    if (props.httpAuthUsername !== undefined) environment.httpAuth_username = props.httpAuthUsername;
+    if (props.httpAuthPassword) secrets.httpAuth_password = props.httpAuthPassword;
+    if (props.exporterMetrics === false) environment.disableExporterMetrics = 'true';
 
     let ampWorkspaceArn: string | undefined;
     if (props.remoteWrite) {
-      const active = remoteWriteSettings(this, props.remoteWrite);
+      const active = remoteWriteSettings(this, props.remoteWrite, { environment, secretNames: Object.keys(secrets) });
       Object.assign(environment, active.environment);
       Object.assign(secrets, active.secrets);
       ampWorkspaceArn = active.ampWorkspaceArn;
@@ -309,6 +327,9 @@ export class AssertsSidecar extends Construct {
         Annotations.of(this).addWarningV2(`${WARNING_ID_PREFIX}:${warningId}`, message);
       }
     }
+    // The runtime's own parser and rules, naming the property to change: what it would refuse at
+    // start is refused here.
+    checkSidecarEnvironment(environment, Object.keys(secrets));
 
     const portMapping = sidecarPortMapping(taskDefinition.networkMode, this.port);
     if (taskDefinition.networkMode === ecs.NetworkMode.HOST) {
@@ -328,7 +349,7 @@ export class AssertsSidecar extends Construct {
       logging = ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: containerName });
     }
 
-    this.container = new ecs.ContainerDefinition(this, 'Container', {
+    this.container = new SidecarContainerDefinition(this, 'Container', {
       taskDefinition,
       containerName,
       image: props.image ?? SidecarImage.fromBundledRuntime({
@@ -355,7 +376,7 @@ export class AssertsSidecar extends Construct {
       },
       user: NON_ROOT_USER,
       readonlyRootFilesystem: true,
-    });
+    }, restartPolicy);
     if (props.dependsOn && props.dependsOn.length > 0) {
       this.container.addContainerDependencies(...props.dependsOn);
     }
@@ -369,6 +390,8 @@ export class AssertsSidecar extends Construct {
     this.node.addValidation({
       validate: () => duplicateContainerNameErrors(taskDefinition, this.container),
     });
+    // Variables added to the container after construction are held to the same contract.
+    this.node.addValidation(new SidecarEnvironmentGuard(this.container, { ...environment }, Object.keys(secrets)));
   }
 }
 
@@ -381,67 +404,34 @@ function refuseSecondSidecar(taskDefinition: ecs.TaskDefinition, self: AssertsSi
   }
 }
 
-/** The runtime platform as rendered into the CloudFormation resource (the L2 keeps it private). */
-function readRuntimePlatform(taskDefinition: ecs.TaskDefinition): { cpuArchitecture?: string; operatingSystemFamily?: string } {
-  const cfn = taskDefinition.node.defaultChild as ecs.CfnTaskDefinition | undefined;
-  const platform = cfn?.runtimePlatform;
-  if (!platform || Token.isUnresolved(platform)) return {};
-  const { cpuArchitecture, operatingSystemFamily } = platform as ecs.CfnTaskDefinition.RuntimePlatformProperty;
-  return {
-    cpuArchitecture: cpuArchitecture && !Token.isUnresolved(cpuArchitecture) ? cpuArchitecture : undefined,
-    operatingSystemFamily: operatingSystemFamily && !Token.isUnresolved(operatingSystemFamily) ? operatingSystemFamily : undefined,
-  };
-}
-
 function cpuArchitectureFromName(name: string | undefined): ecs.CpuArchitecture {
   return name === ecs.CpuArchitecture.ARM64._cpuArchitecture ? ecs.CpuArchitecture.ARM64 : ecs.CpuArchitecture.X86_64;
 }
 
 function refuseWindows(operatingSystemFamily: string | undefined): void {
-  if (operatingSystemFamily?.startsWith('WINDOWS')) {
+  if (isWindowsFamily(operatingSystemFamily)) {
     throw new Error(
       `The task definition runs on ${operatingSystemFamily}: the sidecar supports Linux tasks only; add it to a Linux task definition`,
     );
   }
 }
 
-/** The checks of the props that do not depend on the task definition. */
-function validateResourcesAndOptions(props: AssertsSidecarProps, memoryReservationMiB: number | undefined): void {
+/**
+ * The checks of the props that do not depend on the task definition. Values that become environment
+ * variables are checked by the environment contract; memory limit against reservation by
+ * ecs.ContainerDefinition.
+ */
+function validateResourcesAndOptions(props: AssertsSidecarProps): void {
   validateWholeNumber('cpu', props.cpu);
   validateWholeNumber('memoryReservationMiB', props.memoryReservationMiB);
   validateWholeNumber('memoryLimitMiB', props.memoryLimitMiB);
-  validateMemoryLimits(memoryReservationMiB, props.memoryLimitMiB);
-  validateInterval('collectInterval', props.collectInterval);
   validateUserName('httpAuthUsername', props.httpAuthUsername);
-  if ((props.httpAuthUsername === undefined) !== (props.httpAuthPassword === undefined)) {
-    throw new Error(
-      'httpAuthUsername and httpAuthPassword must be set together (basic auth needs both); set the missing one or remove the other',
-    );
-  }
   if (props.logging && props.logRetention !== undefined) {
     throw new Error(
       'logRetention applies only to the log group the construct creates, but logging was given; remove logRetention or set the retention where your log driver\'s group is defined',
     );
   }
   refuseManagedEnvironment(props.environment ?? {});
-}
-
-function validateMemoryLimits(reservationMiB: number | undefined, limitMiB: number | undefined): void {
-  if (limitMiB === undefined || reservationMiB === undefined || Token.isUnresolved(limitMiB) || Token.isUnresolved(reservationMiB)) return;
-  if (limitMiB < reservationMiB) {
-    throw new Error(
-      `memoryLimitMiB (${limitMiB}) must not be below memoryReservationMiB (${reservationMiB}); raise memoryLimitMiB or lower memoryReservationMiB`,
-    );
-  }
-}
-
-function refuseManagedEnvironment(environment: { [key: string]: string }): void {
-  for (const name of Object.keys(environment)) {
-    const hint = MANAGED_ENVIRONMENT[name];
-    if (hint !== undefined) {
-      throw new Error(`environment must not set "${name}": it is managed for you; ${hint}`);
-    }
-  }
 }
 
 function duplicateContainerNameErrors(taskDefinition: ecs.TaskDefinition, sidecar: ecs.ContainerDefinition): string[] {

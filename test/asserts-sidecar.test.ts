@@ -38,7 +38,7 @@ describe('Fargate task definition, Passive mode (defaults)', () => {
   });
 
   test('awsvpc maps host port = container port', () => {
-    expect(container.PortMappings).toEqual([{ ContainerPort: 8014, HostPort: 8014, Protocol: 'tcp' }]);
+    expect(container.PortMappings).toEqual([{ ContainerPort: 8014, Protocol: 'tcp' }]);
   });
 
   test('the environment carries only the listen port and path', () => {
@@ -176,20 +176,20 @@ describe('customised sidecar', () => {
       memoryReservationMiB: 96,
       memoryLimitMiB: 256,
       collectInterval: Duration.seconds(30),
-      environment: { logLevel: 'debug', remoteWrite_maxPendingSamples: '500000' },
+      environment: { logLevel: 'debug', maxSeriesPerCollection: '5000' },
       dependsOn: [{ container: appContainer, condition: ecs.ContainerDependencyCondition.START }],
     });
     const container = containerDefinition(Template.fromStack(stack), 'metrics');
     expect(sidecar.port).toBe(9100);
     expect(sidecar.metricsPath).toBe('/metrics');
     expect(container.DockerLabels).toEqual({ PROMETHEUS_EXPORTER_PATH: '/metrics', PROMETHEUS_EXPORTER_PORT: '9100' });
-    expect(container.PortMappings).toEqual([{ ContainerPort: 9100, HostPort: 9100, Protocol: 'tcp' }]);
+    expect(container.PortMappings).toEqual([{ ContainerPort: 9100, Protocol: 'tcp' }]);
     expect(environmentOf(container)).toEqual({
       httpListenPort: '9100',
       metricsPath: '/metrics',
       collectInterval: '30s',
       logLevel: 'debug',
-      remoteWrite_maxPendingSamples: '500000',
+      maxSeriesPerCollection: '5000',
     });
     expect(container.Essential).toBe(true);
     expect(container.Cpu).toBe(128);

@@ -7,13 +7,13 @@ const NAME = 'ecs-dockerstats-exporter';
 const ACTIVE = { remoteWrite: { url: 'https://prometheus.example.com/api/v1/write' } };
 const ACTIVE_ACTIONS = ['ec2:DescribeSubnets', 'ecs:DescribeTaskDefinition', 'ecs:DescribeTasks'];
 
-type Case = [string, (stack: any) => ecs.TaskDefinition, number];
+type Case = [string, (stack: any) => ecs.TaskDefinition, object];
 const cases: Case[] = [
-  // [label, task definition factory, expected host port]
-  ['Fargate awsvpc', stack => fargateTask(stack), 8014],
-  ['EC2 awsvpc', stack => ec2Task(stack, ecs.NetworkMode.AWS_VPC), 8014],
-  ['EC2 bridge', stack => ec2Task(stack, ecs.NetworkMode.BRIDGE), 0],
-  ['EC2 host', stack => ec2Task(stack, ecs.NetworkMode.HOST), 8014],
+  // [label, task definition factory, expected host port: awsvpc and host leave it to ECS, which uses the container port]
+  ['Fargate awsvpc', stack => fargateTask(stack), {}],
+  ['EC2 awsvpc', stack => ec2Task(stack, ecs.NetworkMode.AWS_VPC), {}],
+  ['EC2 bridge', stack => ec2Task(stack, ecs.NetworkMode.BRIDGE), { HostPort: 0 }],
+  ['EC2 host', stack => ec2Task(stack, ecs.NetworkMode.HOST), {}],
 ];
 
 describe.each(cases)('%s', (_label, makeTask, expectedHostPort) => {
@@ -27,7 +27,7 @@ describe.each(cases)('%s', (_label, makeTask, expectedHostPort) => {
     const container = containerDefinition(template, NAME);
 
     expect(sidecar.mode).toBe(expectedMode);
-    expect(container.PortMappings).toEqual([{ ContainerPort: 8014, HostPort: expectedHostPort, Protocol: 'tcp' }]);
+    expect(container.PortMappings).toEqual([{ ContainerPort: 8014, ...expectedHostPort, Protocol: 'tcp' }]);
     // The label always names the container port: the discovery maps it to the host port itself.
     expect(container.DockerLabels.PROMETHEUS_EXPORTER_PORT).toBe('8014');
     // The default reservation follows each mode's measured RSS (docs/benchmark.md).

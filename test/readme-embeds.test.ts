@@ -2,12 +2,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 /**
- * The README's Python and Java examples are the files the binding tests run (bindings/python,
- * bindings/java), embedded verbatim between `<!-- embed: <path> -->` and `<!-- /embed -->`.
- * These tests keep the two equal, so the documentation cannot drift from tested code.
+ * The Python and Java examples of docs/python-java.md are the files the binding tests run
+ * (bindings/python, bindings/java), embedded verbatim between `<!-- embed: <path> -->` and
+ * `<!-- /embed -->`. These tests keep the two equal, so the documentation cannot drift from tested code.
  */
 const ROOT = path.join(__dirname, '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const PAGE = 'docs/python-java.md';
+const README = fs.readFileSync(path.join(ROOT, PAGE), 'utf8');
 
 /** Files the README must embed: the stacks the Python and Java tests synthesize. */
 const REQUIRED_EMBEDS = [
@@ -26,7 +27,7 @@ function readmeEmbeds(markdown: string): Embed[] {
   return [...markdown.matchAll(pattern)].map(match => ({ file: match[1], body: match[2] }));
 }
 
-describe('README embeds of the binding examples', () => {
+describe(`${PAGE} embeds of the binding examples`, () => {
   const embeds = readmeEmbeds(README);
 
   test('every embed marker is closed and well-formed', () => {
@@ -34,7 +35,7 @@ describe('README embeds of the binding examples', () => {
     expect(embeds.length).toBe(opened);
   });
 
-  test('the README embeds the Python and Java stacks the binding tests synthesize', () => {
+  test('the page embeds the Python and Java stacks the binding tests synthesize', () => {
     expect(embeds.map(e => e.file)).toEqual(expect.arrayContaining(REQUIRED_EMBEDS));
   });
 
@@ -42,7 +43,7 @@ describe('README embeds of the binding examples', () => {
   test.each(embeddedFiles)('%s is embedded verbatim', file => {
     const embedded = embeds.find(e => e.file === file)?.body;
     const actual = fs.readFileSync(path.join(ROOT, file), 'utf8');
-    // On failure: copy the file's current content between its embed markers in README.md.
+    // On failure: copy the file's current content between its embed markers in docs/python-java.md.
     expect(embedded).toEqual(actual);
   });
 });

@@ -1,5 +1,5 @@
 import { CfnParameter, Duration, Token, aws_ecs as ecs, aws_logs as logs, aws_secretsmanager as secretsmanager } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { addAppContainer, containerDefinition, ec2Task, environmentOf, fargateTask, newStack } from './helpers';
 import { AssertsSidecar, AssertsSidecarProps, RemoteWriteOptions } from '../src';
 
@@ -93,7 +93,7 @@ describe('container name', () => {
 
 describe('port and path', () => {
   test.each([0, 70000, 80.5, -1])('port %p out of range', port => {
-    expect(sidecarOnFargate({ port })).toThrow(`port must be an integer between 1 and 65535, got ${port}`);
+    expect(sidecarOnFargate({ port })).toThrow(`port must be an integer between 1 and 65535, got "${port}"`);
   });
 
   test('path without a leading slash', () => {
@@ -120,7 +120,7 @@ describe('port and path', () => {
     const container = containerDefinition(Template.fromStack(stack), 'ecs-dockerstats-exporter');
     expect(container.DockerLabels).toEqual({ PROMETHEUS_EXPORTER_PATH: { Ref: 'Path' }, PROMETHEUS_EXPORTER_PORT: { Ref: 'Port' } });
     expect(environmentOf(container).httpListenPort).toEqual({ Ref: 'Port' });
-    expect(container.PortMappings).toEqual([{ ContainerPort: { Ref: 'Port' }, HostPort: { Ref: 'Port' }, Protocol: 'tcp' }]);
+    expect(container.PortMappings).toEqual([{ ContainerPort: { Ref: 'Port' }, Protocol: 'tcp' }]);
   });
 });
 
@@ -134,13 +134,19 @@ describe('resources, intervals, logging and environment', () => {
   });
 
   test('hard memory limit below the reservation', () => {
-    expect(sidecarOnFargate({ memoryReservationMiB: 128, memoryLimitMiB: 64 })).toThrow(
-      'memoryLimitMiB (64) must not be below memoryReservationMiB (128); raise memoryLimitMiB or lower memoryReservationMiB',
-    );
+    // ecs.ContainerDefinition enforces this rule itself.
+    expect(sidecarOnFargate({ memoryReservationMiB: 128, memoryLimitMiB: 64 })).toThrow(/MemoryLimitMiB should not be less than MemoryReservationMiB/);
   });
 
-  test('collect interval below one second', () => {
-    expect(sidecarOnFargate({ collectInterval: Duration.millis(500) })).toThrow('collectInterval must be at least 1 second, got 500 millis');
+  test('a collect interval below one second is rendered with a warning', () => {
+    const stack = newStack();
+    const sidecar = new AssertsSidecar(fargateTask(stack), 'Metrics', { collectInterval: Duration.millis(500) });
+    expect(environmentOf(containerDefinition(Template.fromStack(stack), 'ecs-dockerstats-exporter')).collectInterval).toBe('500ms');
+    Annotations.fromStack(stack).hasWarning(`/${sidecar.node.path}`, Match.stringLikeRegexp('^collectInterval is 500 millis: ECS refreshes'));
+  });
+
+  test('a collect interval of zero stops synthesis as it would stop the runtime', () => {
+    expect(sidecarOnFargate({ collectInterval: Duration.millis(0) })).toThrow(/^collectInterval must be a positive duration in whole milliseconds .* got "0s"$/);
   });
 
   test('an interval from a token is rendered in the unit it was given in', () => {
@@ -173,10 +179,10 @@ describe('resources, intervals, logging and environment', () => {
     );
   });
 
-  test('scrape interval below one second', () => {
-    expect(remoteWrite({ url: 'https://example.com/write', scrapeInterval: Duration.millis(10) })).toThrow(
-      'remoteWrite.scrapeInterval must be at least 1 second, got 10 millis',
-    );
+  test('a scrape interval below one second is rendered with a warning', () => {
+    const stack = newStack();
+    const sidecar = new AssertsSidecar(fargateTask(stack), 'Metrics', { remoteWrite: { url: 'https://example.com/write', scrapeInterval: Duration.millis(10) } });
+    Annotations.fromStack(stack).hasWarning(`/${sidecar.node.path}`, Match.stringLikeRegexp('^remoteWrite.scrapeInterval is 10 millis: '));
   });
 
   test('logRetention together with a custom log driver', () => {
@@ -190,12 +196,14 @@ describe('resources, intervals, logging and environment', () => {
 
   test('scrape-endpoint user without password', () => {
     expect(sidecarOnFargate({ httpAuthUsername: 'scraper' })).toThrow(
-      'httpAuthUsername and httpAuthPassword must be set together (basic auth needs both); set the missing one or remove the other',
+      'httpAuthUsername requires httpAuthPassword: basic auth needs both; set httpAuthPassword or remove httpAuthUsername',
     );
   });
 
   test('scrape-endpoint password without user', () => {
-    expect(sidecarOnFargate({ httpAuthPassword: passwordSecret() })).toThrow('httpAuthUsername and httpAuthPassword must be set together');
+    expect(sidecarOnFargate({ httpAuthPassword: passwordSecret() })).toThrow(
+      'httpAuthPassword requires httpAuthUsername: basic auth needs both; set httpAuthUsername or remove httpAuthPassword',
+    );
   });
 
   test.each([
@@ -220,7 +228,7 @@ describe('remote write', () => {
 
   test('URL with embedded credentials', () => {
     expect(remoteWrite({ url: 'https://user:secret@example.com/write' })).toThrow(
-      'remoteWrite.url must not contain credentials; pass remoteWrite.username and remoteWrite.password (an ecs.Secret) instead',
+      'remoteWrite.url must not contain credentials; pass remoteWrite.username and remoteWrite.password instead',
     );
   });
 
@@ -230,13 +238,13 @@ describe('remote write', () => {
 
   test('password without username', () => {
     expect(remoteWrite({ url: 'https://example.com/write', password: passwordSecret() })).toThrow(
-      'remoteWrite.password requires remoteWrite.username: basic auth sends both; set username or remove password',
+      'remoteWrite.password requires remoteWrite.username: basic auth sends both; set remoteWrite.username or remove remoteWrite.password',
     );
   });
 
   test('bearer token together with basic auth', () => {
     expect(remoteWrite({ url: 'https://example.com/write', username: 'u', bearerToken: passwordSecret() })).toThrow(
-      'remoteWrite.bearerToken cannot be combined with remoteWrite.username/password: both set the Authorization header; keep one of them',
+      'remoteWrite.bearerToken cannot be combined with remoteWrite.username: both set the Authorization header; keep one of them',
     );
   });
 
@@ -244,7 +252,7 @@ describe('remote write', () => {
     expect(remoteWrite({
       url: 'https://aps-workspaces.us-east-1.amazonaws.com/workspaces/ws-1/api/v1/remote_write', username: 'u', sigV4: {},
     })).toThrow(
-      'remoteWrite.sigV4 cannot be combined with remoteWrite.username/password or remoteWrite.bearerToken: SigV4 signs the Authorization header itself; remove the other credentials',
+      'remoteWrite.sigV4 cannot be combined with remoteWrite.username: SigV4 signs the Authorization header itself; remove the other credentials',
     );
   });
 

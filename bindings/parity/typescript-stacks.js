@@ -1,13 +1,13 @@
 // The TypeScript twins of the Python and Java test stacks (bindings/python/sidecar_stacks.py,
-// bindings/java/src/main/java/io/asserts/examples/*Stack.java), built from the compiled library in lib/.
+// bindings/python/aspect_stacks.py, bindings/java/src/main/java/io/asserts/examples/*Stack.java), built from the compiled library in lib/.
 // The binding tests synthesize these too and require the same templates: a binding that drops or
 // renames a property, or a package that ships a different runtime folder, shows up as a difference.
 //
 // Usage: node bindings/parity/typescript-stacks.js <outdir>   (after `npx projen compile`)
 'use strict';
 const path = require('path');
-const { App, Duration, Stack, aws_ecs: ecs, aws_secretsmanager: secretsmanager } = require('aws-cdk-lib');
-const { AssertsSidecar } = require(path.join(__dirname, '..', '..', 'lib'));
+const { App, AspectPriority, Aspects, Duration, Stack, aws_ecs: ecs, aws_secretsmanager: secretsmanager } = require('aws-cdk-lib');
+const { AssertsSidecar, AssertsSidecarAspect } = require(path.join(__dirname, '..', '..', 'lib'));
 
 function passiveFargateStack(scope, id) {
   const stack = new Stack(scope, id);
@@ -43,6 +43,27 @@ function activeEc2Stack(scope, id) {
   });
 }
 
+function aspectAppStack(scope, id) {
+  const stack = new Stack(scope, id);
+  const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:stable');
+  new ecs.FargateTaskDefinition(stack, 'FargateTask').addContainer('web', { image });
+  new ecs.Ec2TaskDefinition(stack, 'BridgeTask', { networkMode: ecs.NetworkMode.BRIDGE })
+    .addContainer('web', { image, memoryReservationMiB: 128 });
+  const instrumented = new ecs.FargateTaskDefinition(stack, 'InstrumentedTask');
+  instrumented.addContainer('web', { image });
+  new AssertsSidecar(instrumented, 'Metrics', { containerName: 'hand-made-exporter', port: 9000 });
+  new ecs.FargateTaskDefinition(stack, 'WindowsTask', {
+    cpu: 1024,
+    memoryLimitMiB: 2048,
+    runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.WINDOWS_SERVER_2022_CORE },
+  }).addContainer('web', { image: ecs.ContainerImage.fromRegistry('mcr.microsoft.com/windows/servercore/iis:windowsservercore-ltsc2022') });
+  Aspects.of(stack).add(new AssertsSidecarAspect({
+    remoteWrite: { url: 'https://prometheus.example.com/api/v1/write' },
+    exporterMetrics: false,
+    restartAttemptPeriod: Duration.minutes(2),
+  }), { priority: AspectPriority.MUTATING });
+}
+
 const outdir = process.argv[2];
 if (!outdir) {
   process.stderr.write('usage: node bindings/parity/typescript-stacks.js <outdir>\n');
@@ -51,4 +72,5 @@ if (!outdir) {
 const app = new App({ outdir });
 passiveFargateStack(app, 'PassiveFargateArm64');
 activeEc2Stack(app, 'ActiveEc2');
+aspectAppStack(app, 'AspectApp');
 app.synth();

@@ -146,7 +146,7 @@ async function main() {
   }
   const mainJs = join(libDir, 'main.js');
   const require = createRequire(import.meta.url);
-  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(libDir, 'active', 'remote-write-stats.js'));
+  const { REMOTE_WRITE_METRIC_PREFIX } = require(join(libDir, 'active', 'remote-write', 'stats.js'));
 
   const settings = {
     ...profile,

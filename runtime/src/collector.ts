@@ -1,12 +1,17 @@
 /**
- * The collection loop: every `collectIntervalMs` it reads `/task` and `/task/stats`, runs the pure
- * transform and keeps the result for the server. Listeners (`onCollection`) see each successful
+ * The collection loop: every `collectIntervalMs` it fetches `/task` and `/task/stats`, types them
+ * with the metadata reader, runs the pure transform and keeps the result for the server. What a
+ * collection leaves out (series limits, fields of the wrong type, refused timestamps) is counted in
+ * the self-metrics and logged once per reason for the life of the process. Listeners (`onCollection`) see each successful
  * collection, which is how Active mode gets the same families without a second request.
  */
 import type { Logger } from './logger';
 import type { MetadataClient } from './metadata/client';
-import type { TaskMetadata } from './metadata/types';
-import { transformTaskStats, type NetworkLayout } from './metrics/transform';
+import { readTask, readTaskStats } from './metadata/reader';
+import type { TaskMetadata, TaskStats } from './metadata/types';
+import type { TimestampReplaceReason } from './metrics/read-time';
+import { DEFAULT_MAX_SERIES, type SeriesDropReason } from './metrics/sample-sink';
+import { transformTaskStats, type NetworkLayout, type TransformResult } from './metrics/transform';
 import type { MetricFamily } from './model';
 import type { SelfMetrics } from './self-metrics';
 
@@ -27,7 +32,7 @@ export const systemScheduler: Scheduler = {
 
 export interface Collection {
   readonly families: readonly MetricFamily[];
-  /** When the collection finished (ms since epoch). */
+  /** When the collection ran (ms since epoch): once both documents arrived, before the transform. */
   readonly atMs: number;
   readonly task: TaskMetadata;
   readonly networkLayout: NetworkLayout;
@@ -42,6 +47,8 @@ export interface CollectorOptions {
   readonly selfMetrics: SelfMetrics;
   readonly logger: Logger;
   readonly intervalMs: number;
+  /** `maxSeriesPerCollection`. @default 20000 */
+  readonly maxSeriesPerCollection?: number;
   readonly now?: () => number;
   readonly scheduler?: Scheduler;
 }
@@ -55,6 +62,8 @@ export class Collector {
   private running = false;
   private inFlight: Promise<boolean> | undefined;
   private failing = false;
+  /** Reasons already logged: each is logged once, then only counted. */
+  private readonly loggedReasons = new Set<string>();
   private readonly now: () => number;
   private readonly scheduler: Scheduler;
 
@@ -111,43 +120,88 @@ export class Collector {
   }
 
   private async collectOnce(): Promise<boolean> {
-    const { client, selfMetrics, logger } = this.options;
     let task: TaskMetadata;
-    let stats: unknown;
+    let result: TransformResult;
+    let atMs: number;
     try {
-      [task, stats] = await Promise.all([client.fetchTask(), client.fetchTaskStats()]);
+      const [rawTask, rawStats] = await Promise.all([this.options.client.fetchTask(), this.options.client.fetchTaskStats()]);
+      atMs = this.now();
+      let stats: TaskStats;
+      ({ task, stats } = this.read(rawTask, rawStats));
+      result = transformTaskStats(task, stats, { collectedAtMs: atMs, maxSeries: this.options.maxSeriesPerCollection ?? DEFAULT_MAX_SERIES });
     } catch (error) {
-      // Serving old numbers as current would mislead: drop them, say so with up=0, keep serving.
-      this.latestCollection = undefined;
-      selfMetrics.recordFailure();
-      if (!this.failing) logger.error('collection failed; serving self-metrics only until the metadata endpoint recovers', { err: error });
-      else logger.debug('collection still failing', { err: error });
-      this.failing = true;
-      const atMs = this.now();
-      for (const listener of this.failureListeners) {
-        try {
-          await listener(atMs);
-        } catch (err) {
-          logger.error('collection failure listener failed', { err });
-        }
-      }
+      await this.failed(error);
       return false;
     }
-    const result = transformTaskStats(task, stats);
-    const atMs = this.now();
-    this.lastTask = task;
-    this.latestCollection = { families: result.families, atMs, task, networkLayout: result.networkLayout };
-    selfMetrics.recordSuccess(atMs, result.runningContainers, result.stoppedContainers);
-    if (this.failing) logger.info('collection recovered', { containers: result.runningContainers });
-    this.failing = false;
-    logger.debug('collection done', { running: result.runningContainers, stopped: result.stoppedContainers, families: result.families.length, networkLayout: result.networkLayout });
+    this.succeeded(task, result, atMs);
     for (const listener of this.listeners) {
       try {
         await listener(result.families, atMs, task);
       } catch (error) {
-        logger.error('collection listener failed', { err: error });
+        this.options.logger.error('collection listener failed', { err: error });
       }
     }
     return true;
+  }
+
+  /** Types the two documents; a field of the wrong type is left out and counted. */
+  private read(rawTask: unknown, rawStats: unknown): { task: TaskMetadata; stats: TaskStats } {
+    let invalid = 0;
+    let firstPath: string | undefined;
+    const onInvalid = (path: string) => {
+      invalid++;
+      firstPath ??= path;
+    };
+    const task = readTask(rawTask, onInvalid);
+    const stats = readTaskStats(rawStats, onInvalid);
+    this.countDropped('invalid_value', invalid, { example: firstPath });
+    return { task, stats };
+  }
+
+  private succeeded(task: TaskMetadata, result: TransformResult, atMs: number): void {
+    const { selfMetrics, logger } = this.options;
+    this.lastTask = task;
+    this.latestCollection = { families: result.families, atMs, task, networkLayout: result.networkLayout };
+    selfMetrics.recordSuccess(atMs, result.runningContainers, result.stoppedContainers);
+    for (const [reason, series] of Object.entries(result.seriesDropped)) {
+      this.countDropped(reason as SeriesDropReason, series, { limit: reason === 'series_limit' ? this.options.maxSeriesPerCollection ?? DEFAULT_MAX_SERIES : undefined });
+    }
+    for (const [reason, samples] of Object.entries(result.timestampsReplaced)) {
+      selfMetrics.recordTimestampsReplaced(reason as TimestampReplaceReason, samples);
+      this.warnOnce(`timestamp:${reason}`, 'stats read time refused by receivers: samples stamped with the collection time instead (logged once)', { reason, samples });
+    }
+    if (this.failing) logger.info('collection recovered', { containers: result.runningContainers });
+    this.failing = false;
+    logger.debug('collection done', { running: result.runningContainers, stopped: result.stoppedContainers, families: result.families.length, networkLayout: result.networkLayout });
+  }
+
+  private async failed(error: unknown): Promise<void> {
+    const { selfMetrics, logger } = this.options;
+    // Serving old numbers as current would mislead: drop them, say so with up=0, keep serving.
+    this.latestCollection = undefined;
+    selfMetrics.recordFailure();
+    if (!this.failing) logger.error('collection failed; serving self-metrics only until the metadata endpoint recovers', { err: error });
+    else logger.debug('collection still failing', { err: error });
+    this.failing = true;
+    const atMs = this.now();
+    for (const listener of this.failureListeners) {
+      try {
+        await listener(atMs);
+      } catch (err) {
+        logger.error('collection failure listener failed', { err });
+      }
+    }
+  }
+
+  private countDropped(reason: SeriesDropReason, series: number, fields: Record<string, unknown>): void {
+    if (series <= 0) return;
+    this.options.selfMetrics.recordSeriesDropped(reason, series);
+    this.warnOnce(`dropped:${reason}`, 'series left out of the collection (logged once; ecs_exporter_series_dropped_total counts them)', { reason, series, ...fields });
+  }
+
+  private warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
+    if (this.loggedReasons.has(key)) return;
+    this.loggedReasons.add(key);
+    this.options.logger.warn(message, fields);
   }
 }

@@ -51,7 +51,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     baseUrl: config.metadataUri,
     onAttempt: (observation) => selfMetrics.recordAttempt(observation),
   });
-  const collector = new Collector({ client, selfMetrics, logger: logger.child({ component: 'collector' }), intervalMs: config.collectIntervalMs, now: deps.now, scheduler: deps.scheduler });
+  const collector = new Collector({ client, selfMetrics, logger: logger.child({ component: 'collector' }), intervalMs: config.collectIntervalMs, maxSeriesPerCollection: config.maxSeriesPerCollection, now: deps.now, scheduler: deps.scheduler });
   const familySources: (() => readonly MetricFamily[])[] = [];
   const stopHooks: (() => Promise<void>)[] = [];
 

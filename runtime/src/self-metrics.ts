@@ -5,6 +5,8 @@
  */
 import type { AttemptObservation } from './metadata/client';
 import { SELF_METRICS, type SelfMetricEntry } from './metrics/catalog';
+import { TIMESTAMP_REPLACE_REASONS, type TimestampReplaceReason } from './metrics/read-time';
+import { SERIES_DROP_REASONS, type SeriesDropReason } from './metrics/sample-sink';
 import { registerProcessMetrics } from './process-metrics';
 import { Counter, Gauge, Histogram, Registry } from './prom-client';
 
@@ -16,6 +18,8 @@ export class SelfMetrics {
   private readonly requests: Counter;
   private readonly requestDuration: Histogram;
   private readonly containers: Gauge;
+  private readonly seriesDropped: Counter;
+  private readonly timestampsReplaced: Counter;
 
   /** `defaultMetrics`: the `process_*`/`nodejs_*` series (config `exporterMetrics`). @default true */
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
@@ -41,12 +45,16 @@ export class SelfMetrics {
       registers,
     });
     this.containers = gauge('ecs_exporter_containers');
+    this.seriesDropped = counter('ecs_exporter_series_dropped_total');
+    this.timestampsReplaced = counter('ecs_exporter_sample_timestamps_replaced_total');
 
     // Zero-initialised so the series exist (and `up` reads 0) before the first collection.
     this.up.set(0);
     this.lastSuccess.set(0);
     for (const outcome of ['success', 'failure']) this.collections.inc({ outcome }, 0);
     for (const endpoint of ['task', 'task_stats']) this.requests.inc({ endpoint, outcome: 'success' }, 0);
+    for (const reason of SERIES_DROP_REASONS) this.seriesDropped.inc({ reason }, 0);
+    for (const reason of TIMESTAMP_REPLACE_REASONS) this.timestampsReplaced.inc({ reason }, 0);
     if (options.defaultMetrics ?? true) registerProcessMetrics(this.registry);
   }
 
@@ -61,6 +69,16 @@ export class SelfMetrics {
     this.collections.inc({ outcome: 'success' });
     this.containers.set({ state: 'running' }, running);
     this.containers.set({ state: 'stopped' }, stopped);
+  }
+
+  /** Series a collection left out (limits, caps, fields of the wrong type). */
+  recordSeriesDropped(reason: SeriesDropReason, series: number): void {
+    if (series > 0) this.seriesDropped.inc({ reason }, series);
+  }
+
+  /** Samples a collection stamped with its own time instead of their stats' `read`. */
+  recordTimestampsReplaced(reason: TimestampReplaceReason, samples: number): void {
+    if (samples > 0) this.timestampsReplaced.inc({ reason }, samples);
   }
 
   recordFailure(): void {

@@ -14,9 +14,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { BasicAuthCredentials } from './config';
+import { HEALTH_PATH } from './environment-contract.generated';
 import type { Logger } from './logger';
-
-export const HEALTH_PATH = '/health';
 
 /** A part of the exposition: its plain bytes, and its gzip member (computed by the part, at most once). */
 export interface ServedPart {

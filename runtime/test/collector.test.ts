@@ -116,3 +116,47 @@ describe('collection loop', () => {
     expect(collector.latestTask?.Family).toBe('web');
   });
 });
+
+describe('what a collection leaves out is counted and logged once per reason', () => {
+  function setupLimited() {
+    const logs: { level: string; msg: string; reason?: string; example?: string }[] = [];
+    const logger = createLogger({ level: 'debug', write: (line) => logs.push(JSON.parse(line)) });
+    const task = { ...(shape.task as object), Family: ['web'] };
+    const client = { fetchTask: async () => task, fetchTaskStats: async () => shape.stats };
+    const selfMetrics = new SelfMetrics({ defaultMetrics: false });
+    // Two days after the recorded stats were read: every stats sample's timestamp is too old.
+    const now = () => Date.parse('2024-06-12T08:10:00Z');
+    const scheduler = new ManualScheduler();
+    const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler, now, maxSeriesPerCollection: 10 });
+    return { collector, selfMetrics, logs };
+  }
+
+  test('series over maxSeriesPerCollection, fields of the wrong type and refused timestamps: counters grow every collection, one warning each', async () => {
+    const { collector, selfMetrics, logs } = setupLimited();
+    expect(await collector.collectNow()).toBe(true);
+    expect(await collector.collectNow()).toBe(true);
+    expect(collector.latest!.families.reduce((n, f) => n + f.samples.length, 0)).toBe(10);
+
+    const text = await selfMetrics.registry.metrics();
+    const value = (series: string) => Number(text.split('\n').find((l) => l.startsWith(series + ' '))?.split(' ')[1]);
+    expect(value('ecs_exporter_series_dropped_total{reason="invalid_value"}')).toBe(2);
+    expect(value('ecs_exporter_series_dropped_total{reason="series_limit"}')).toBe(72);
+    expect(value('ecs_exporter_series_dropped_total{reason="interface_limit"}')).toBe(0);
+    // Of the 10 series kept, the 7 from stats carry a timestamp (CPU, memory); limits come from metadata.
+    expect(value('ecs_exporter_sample_timestamps_replaced_total{reason="too_old"}')).toBe(14);
+    expect(value('ecs_exporter_sample_timestamps_replaced_total{reason="in_future"}')).toBe(0);
+
+    const warnings = logs.filter((l) => l.level === 'warn');
+    expect(warnings.map((l) => l.reason).sort()).toEqual(['invalid_value', 'series_limit', 'too_old']);
+    expect(warnings.find((l) => l.reason === 'invalid_value')!.example).toBe('Family');
+  });
+
+  test('a bad task still gives the collection and the task labels that were valid', async () => {
+    const { collector } = setupLimited();
+    await collector.collectNow();
+    const labels = collector.latest!.families[0].samples[0].labels;
+    expect(labels.ecs_taskdef_name).toBeUndefined();
+    expect(labels.cluster).toBe('default');
+    expect(collector.latestTask?.Family).toBeUndefined();
+  });
+});

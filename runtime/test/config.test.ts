@@ -24,15 +24,16 @@ describe('configuration from the environment', () => {
       httpAuth: undefined,
       logLevel: 'info',
       exporterMetrics: true,
+      maxSeriesPerCollection: 20_000,
       scrapeIntervalMs: 15_000,
       remoteWrite: undefined,
     });
   });
 
-  test('disableExporterMetrics=true turns the process_*/nodejs_* series off', () => {
-    expect(parseConfig({ ...BASE, disableExporterMetrics: 'true' }).exporterMetrics).toBe(false);
-    expect(parseConfig({ ...BASE, disableExporterMetrics: 'false' }).exporterMetrics).toBe(true);
-    expect(() => parseConfig({ ...BASE, disableExporterMetrics: 'yes' })).toThrow(/^disableExporterMetrics/);
+  test('maxSeriesPerCollection takes a positive integer and names itself when it is not one', () => {
+    expect(parseConfig({ ...BASE, maxSeriesPerCollection: '500' }).maxSeriesPerCollection).toBe(500);
+    expect(() => parseConfig({ ...BASE, maxSeriesPerCollection: '0' })).toThrow('maxSeriesPerCollection must be a positive integer, got "0"');
+    expect(() => parseConfig({ ...BASE, maxSeriesPerCollection: '1e4' })).toThrow(/maxSeriesPerCollection must be a positive integer/);
   });
 
   test('the config object is frozen, nested objects too', () => {
@@ -67,15 +68,27 @@ describe('configuration from the environment', () => {
     expect(errorOf({ collectInterval: '0s' })).toMatch(/^collectInterval/);
   });
 
-  test('metrics path must start with a slash', () => {
+  test('metrics path must start with a slash, be a plain path and leave /health alone', () => {
     expect(parseConfig({ ...BASE, metricsPath: '/metrics' }).metricsPath).toBe('/metrics');
-    expect(errorOf({ metricsPath: 'metrics' })).toMatch(/^metricsPath must be a path starting with "\/"/);
+    expect(errorOf({ metricsPath: 'metrics' })).toBe('metricsPath must start with "/", got "metrics"; use "/metrics"');
+    expect(errorOf({ metricsPath: '/m?x=1' })).toBe('metricsPath must be a plain URL path without whitespace, "?" or "#", got "/m?x=1"');
+    expect(errorOf({ metricsPath: '/health' })).toBe('metricsPath must not be "/health": the sidecar serves its health check there; choose another path');
+  });
+
+  test('exporter metrics can be turned off; the series limit is a positive integer', () => {
+    expect(parseConfig({ ...BASE, disableExporterMetrics: 'true' }).exporterMetrics).toBe(false);
+    expect(parseConfig({ ...BASE, disableExporterMetrics: 'false' }).exporterMetrics).toBe(true);
+    expect(errorOf({ disableExporterMetrics: 'yes' })).toBe('disableExporterMetrics must be true or false, got "yes"');
+    expect(parseConfig({ ...BASE, maxSeriesPerCollection: '500' }).maxSeriesPerCollection).toBe(500);
+    expect(errorOf({ maxSeriesPerCollection: '0' })).toBe('maxSeriesPerCollection must be a positive integer, got "0"');
   });
 
   test('http auth needs both user and password', () => {
     expect(parseConfig({ ...BASE, httpAuth_username: 'a', httpAuth_password: 'b' }).httpAuth).toEqual({ username: 'a', password: 'b' });
-    expect(errorOf({ httpAuth_username: 'a' })).toMatch(/^httpAuth_password must be set together with httpAuth_username/);
-    expect(errorOf({ httpAuth_password: 'b' })).toMatch(/^httpAuth_username must be set together/);
+    expect(errorOf({ httpAuth_username: 'a' })).toBe(
+      'httpAuth_username requires httpAuth_password: basic auth needs both; set httpAuth_password or remove httpAuth_username',
+    );
+    expect(errorOf({ httpAuth_password: 'b' })).toMatch(/^httpAuth_password requires httpAuth_username/);
   });
 
   test('log level is one of four, case-insensitive', () => {
@@ -110,10 +123,40 @@ describe('configuration from the environment', () => {
 
   test('password without user, bearer token with basic auth, and remote-write settings without a URL are errors', () => {
     const url = { remoteWrite_url: 'http://127.0.0.1:9090/api/v1/write' };
-    expect(errorOf({ ...url, remoteWrite_basicAuth_password: 'p' })).toMatch(/^remoteWrite_basicAuth_password is set without remoteWrite_basicAuth_username/);
-    expect(errorOf({ ...url, remoteWrite_basicAuth_username: 'u', remoteWrite_basicAuth_password: 'p', remoteWrite_bearerToken: 't' })).toMatch(/^remoteWrite_bearerToken cannot be combined/);
+    expect(errorOf({ ...url, remoteWrite_basicAuth_password: 'p' })).toBe(
+      'remoteWrite_basicAuth_password requires remoteWrite_basicAuth_username: basic auth sends both; ' +
+      'set remoteWrite_basicAuth_username or remove remoteWrite_basicAuth_password',
+    );
+    expect(errorOf({ ...url, remoteWrite_basicAuth_username: 'u', remoteWrite_basicAuth_password: 'p', remoteWrite_bearerToken: 't' })).toBe(
+      'remoteWrite_bearerToken cannot be combined with remoteWrite_basicAuth_username and remoteWrite_basicAuth_password: ' +
+      'both set the Authorization header; keep one of them',
+    );
     expect(errorOf({ remoteWrite_basicAuth_username: 'u' })).toMatch(/^remoteWrite_basicAuth_username is set but remoteWrite_url is not/);
-    expect(errorOf({ ...url, remoteWrite_aws_useSigv4: 'true', remoteWrite_bearerToken: 't' })).toMatch(/^remoteWrite_aws_useSigv4=true cannot be combined/);
+    expect(errorOf({ ...url, remoteWrite_aws_useSigv4: 'true', remoteWrite_bearerToken: 't' })).toBe(
+      'remoteWrite_aws_useSigv4=true cannot be combined with remoteWrite_bearerToken: SigV4 signs the Authorization header itself; remove the other credentials',
+    );
+  });
+
+  test('a bearer token with only a basic-auth user stops the start instead of sending "Basic user:"', () => {
+    const url = { remoteWrite_url: 'https://x/api/v1/write' };
+    expect(errorOf({ ...url, remoteWrite_basicAuth_username: 'u', remoteWrite_bearerToken: 't' })).toMatch(
+      /^remoteWrite_bearerToken cannot be combined with remoteWrite_basicAuth_username: /,
+    );
+    expect(errorOf({ ...url, remoteWrite_basicAuth_username: 'u', remoteWrite_aws_useSigv4: 'true' })).toMatch(
+      /^remoteWrite_aws_useSigv4=true cannot be combined with remoteWrite_basicAuth_username: /,
+    );
+  });
+
+  test('a remote-write URL with credentials is refused without echoing them', () => {
+    const message = errorOf({ remoteWrite_url: 'https://user:hunter2@x/api/v1/write' });
+    expect(message).toBe(
+      'remoteWrite_url must not contain credentials; pass remoteWrite_basicAuth_username and remoteWrite_basicAuth_password instead',
+    );
+  });
+
+  test('durations are positive whole milliseconds', () => {
+    expect(parseConfig({ ...BASE, collectInterval: '1.1s' }).collectIntervalMs).toBe(1100);
+    expect(errorOf({ collectInterval: '1.5ms' })).toMatch(/^collectInterval must be a positive duration in whole milliseconds/);
   });
 
   test('either TLS skip variable disables certificate checks; booleans are strict', () => {
@@ -180,7 +223,7 @@ describe('configuration on arbitrary input (property-based)', () => {
     'httpListenPort', 'metricsPath', 'collectInterval', 'httpAuth_username', 'httpAuth_password', 'logLevel', 'remoteWrite_url',
     'remoteWrite_basicAuth_username', 'remoteWrite_basicAuth_password', 'remoteWrite_bearerToken', 'SKIP_TLS_VERIFY',
     'remoteWrite_tlsInsecureSkipVerify', 'remoteWrite_tlsCAFile', 'remoteWrite_aws_useSigv4', 'remoteWrite_aws_region',
-    'remoteWrite_flushInterval', 'remoteWrite_maxPendingSamples', 'scrapeInterval',
+    'remoteWrite_flushInterval', 'remoteWrite_maxPendingSamples', 'scrapeInterval', 'disableExporterMetrics', 'maxSeriesPerCollection',
   ];
   const value = fc.oneof(fc.string(), fc.constantFrom('true', 'FALSE', '15s', '0', '70000', 'https://x/w', 'ftp://x', '/p', 'debug', '-1', '1m30s'));
 

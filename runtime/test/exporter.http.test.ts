@@ -38,9 +38,10 @@ describe('metrics endpoint against a simulated Fargate task', () => {
     expect(new Set(helps).size).toBe(helps.length);
   });
 
-  test('the stopped container (null stats) is absent', async () => {
+  test('the stopped container (null stats) has no stats series, only its exit code', async () => {
     const { body } = await get(exporter.metricsUrl);
-    expect(body).not.toContain('container="init"');
+    const lines = body.split('\n').filter((line) => line.includes('container="init"'));
+    expect(lines.map((line) => line.split('{')[0])).toEqual(['ecs_container_exit_code']);
   });
 
   test('health answers 200 OK', async () => {

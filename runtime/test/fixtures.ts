@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTask, readTaskStats } from '../src/metadata/reader';
+import { transformTaskStats, type TransformOptions, type TransformResult } from '../src/metrics/transform';
 import type { MetricFamily } from '../src/model';
 
 export interface RecordedShape {
@@ -9,7 +11,7 @@ export interface RecordedShape {
   readonly stats: unknown;
 }
 
-export type ShapeName = 'fargate-awsvpc-cgroupv1' | 'ec2-bridge-cgroupv2' | 'ec2-host-cgroupv2';
+export type ShapeName = 'fargate-awsvpc-cgroupv1' | 'ec2-bridge-cgroupv2' | 'ec2-host-cgroupv2' | 'ec2-awsvpc-health-cgroupv2';
 
 export function loadShape(name: ShapeName): RecordedShape {
   return JSON.parse(readFileSync(join(__dirname, 'fixtures', `${name}.json`), 'utf8')) as RecordedShape;
@@ -32,4 +34,16 @@ export function valuesBy(families: readonly MetricFamily[], name: string, label:
   const out: Record<string, number> = {};
   for (const sample of family?.samples ?? []) out[sample.labels[label] ?? '<none>'] = sample.value;
   return out;
+}
+
+/**
+ * One collection as the collector runs it: the metadata reader, then the transform, collected at
+ * the newest stats `read` time of the input (so recorded shapes keep their own timestamps) unless
+ * `collectedAtMs` is given.
+ */
+export function collect(task: unknown, stats: unknown, options: Partial<TransformOptions> = {}): TransformResult {
+  const typedStats = readTaskStats(stats);
+  const reads = Object.values(typedStats).map((s) => Date.parse(s?.read ?? '')).filter((ms) => Number.isFinite(ms) && ms > 0);
+  const collectedAtMs = options.collectedAtMs ?? (reads.length > 0 ? Math.max(...reads) : Date.parse('2024-01-01T00:00:00Z'));
+  return transformTaskStats(readTask(task), typedStats, { ...options, collectedAtMs });
 }

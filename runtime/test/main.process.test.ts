@@ -18,7 +18,7 @@ describe('bad configuration stops the process at start', () => {
   test.each([
     [{ ECS_CONTAINER_METADATA_URI_V4: 'http://127.0.0.1:1', httpListenPort: '70000' }, 'httpListenPort must be an integer between 1 and 65535, got "70000"'],
     [{}, 'ECS_CONTAINER_METADATA_URI_V4 is not set'],
-    [{ ECS_CONTAINER_METADATA_URI_V4: 'http://127.0.0.1:1', remoteWrite_url: 'https://x/api/v1/write', remoteWrite_basicAuth_password: 'hunter2' }, 'remoteWrite_basicAuth_password is set without remoteWrite_basicAuth_username'],
+    [{ ECS_CONTAINER_METADATA_URI_V4: 'http://127.0.0.1:1', remoteWrite_url: 'https://x/api/v1/write', remoteWrite_basicAuth_password: 'hunter2' }, 'remoteWrite_basicAuth_password requires remoteWrite_basicAuth_username'],
     [{ ECS_CONTAINER_METADATA_URI_V4: 'http://127.0.0.1:1', SKIP_TLS_VERIFY: 'yes', remoteWrite_url: 'https://x/w' }, 'SKIP_TLS_VERIFY must be true or false, got "yes"'],
   ])('%j', (env, expected) => {
     const result = runMain(env as Record<string, string>);

@@ -1,5 +1,5 @@
 import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../src/config';
-import { transformTaskStats } from '../src/metrics/transform';
+import { collect } from './fixtures';
 import { SelfMetrics } from '../src/self-metrics';
 import { buildStats, buildTask, SIMULATED_SHAPES } from '../src/simulator';
 
@@ -10,7 +10,7 @@ describe('default remote-write queue capacity', () => {
     const collectionsPerHour = 3_600_000 / DEFAULT_COLLECT_INTERVAL_MS;
     for (const shape of SIMULATED_SHAPES) {
       const options = { shape, containers: 10, cpuCores: 0.25, networkBytesPerSecond: 1000, includeStopped: true };
-      const { families } = transformTaskStats(buildTask(options, 0), buildStats(options, 1000, 1));
+      const { families } = collect(buildTask(options, 0), buildStats(options, 1000, 1));
       const containerSeries = families.reduce((n, f) => n + f.samples.length, 0);
       const samplesPerHour = (containerSeries + selfSeries) * collectionsPerHour;
       expect(samplesPerHour).toBeLessThanOrEqual(DEFAULT_MAX_PENDING_SAMPLES);

@@ -1,5 +1,4 @@
-import { loadShape, valuesBy, type ShapeName } from './fixtures';
-import { transformTaskStats } from '../src/metrics/transform';
+import { collect, loadShape, valuesBy, type ShapeName } from './fixtures';
 import { buildStats, buildTask, SIMULATED_SHAPES, startSimulatedTask, type ShapeOptions, type SimulatedShape } from '../src/simulator';
 
 const RECORDED: Record<SimulatedShape, ShapeName> = {
@@ -69,7 +68,7 @@ describe('simulated task shapes', () => {
 
   test('counters advance exactly at the configured CPU rate', () => {
     const opts = options('fargate-v1');
-    const at = (seconds: number) => transformTaskStats(buildTask(opts, 0), buildStats(opts, seconds * 1000, seconds)).families;
+    const at = (seconds: number) => collect(buildTask(opts, 0), buildStats(opts, seconds * 1000, seconds)).families;
     const before = valuesBy(at(10), 'container_cpu_usage_seconds_total', 'container');
     const after = valuesBy(at(70), 'container_cpu_usage_seconds_total', 'container');
     expect((after['app-0'] - before['app-0']) / 60).toBeCloseTo(0.5, 9);
@@ -78,7 +77,7 @@ describe('simulated task shapes', () => {
   test('N containers are configurable (1, 10 and 50 for the benchmark)', () => {
     for (const n of [1, 10, 50]) {
       const opts = { ...options('ec2-bridge-v2', n), includeStopped: false };
-      const result = transformTaskStats(buildTask(opts, 0), buildStats(opts, 1000, 1));
+      const result = collect(buildTask(opts, 0), buildStats(opts, 1000, 1));
       expect(result.runningContainers).toBe(n);
     }
   });

@@ -1,19 +1,21 @@
-import { loadShape, seriesOf, valuesBy } from './fixtures';
+import { collect, loadShape, seriesOf, valuesBy } from './fixtures';
 import { METRIC_CATALOG, allowedLabels } from '../src/metrics/catalog';
-import { clusterName, transformTaskStats } from '../src/metrics/transform';
+import { clusterName } from '../src/metrics/transform';
 
 const MiB = 1024 * 1024;
 
 describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
   const shape = loadShape('fargate-awsvpc-cgroupv1');
-  const { families, networkLayout, runningContainers, stoppedContainers } = transformTaskStats(shape.task, shape.stats);
+  const { families, networkLayout, runningContainers, stoppedContainers } = collect(shape.task, shape.stats);
 
-  test('the stopped container (stats null) is skipped without error', () => {
+  test('the stopped container (stats null) has no stats series, only its exit code', () => {
     expect(runningContainers).toBe(2);
     expect(stoppedContainers).toBe(1);
     for (const family of families) {
+      if (family.name === 'ecs_container_exit_code') continue;
       for (const sample of family.samples) expect(sample.labels.container).not.toBe('db-migrate');
     }
+    expect(valuesBy(families, 'ecs_container_exit_code', 'container')).toEqual({ 'db-migrate': 0 });
   });
 
   test('labels come from the metadata: cluster name from the ARN, task id from the task ARN', () => {
@@ -89,7 +91,7 @@ describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
 
 describe('EC2, bridge, cgroup v2 (recorded shape)', () => {
   const shape = loadShape('ec2-bridge-cgroupv2');
-  const { families, networkLayout, runningContainers, stoppedContainers } = transformTaskStats(shape.task, shape.stats);
+  const { families, networkLayout, runningContainers, stoppedContainers } = collect(shape.task, shape.stats);
 
   test('the stopped container (stats {}) is skipped without error', () => {
     expect(runningContainers).toBe(2);
@@ -136,7 +138,7 @@ describe('EC2, bridge, cgroup v2 (recorded shape)', () => {
 
 describe('EC2, host networking (recorded shape)', () => {
   const shape = loadShape('ec2-host-cgroupv2');
-  const { families, networkLayout } = transformTaskStats(shape.task, shape.stats);
+  const { families, networkLayout } = collect(shape.task, shape.stats);
 
   test('host mode emits no network series', () => {
     expect(networkLayout).toBe('host');
@@ -152,15 +154,65 @@ describe('EC2, host networking (recorded shape)', () => {
     const stats = JSON.parse(JSON.stringify(shape.stats));
     const id = Object.keys(stats)[0];
     stats[id].networks = { eth0: { rx_bytes: 1e12, tx_bytes: 1e12 } };
-    expect(transformTaskStats(shape.task, stats).families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
+    expect(collect(shape.task, stats).families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
+  });
+});
+
+describe('EC2, awsvpc, health checks, pause container (recorded shape)', () => {
+  const shape = loadShape('ec2-awsvpc-health-cgroupv2');
+  const { families, networkLayout, runningContainers, stoppedContainers } = collect(shape.task, shape.stats);
+  const containersIn = (name: string) => new Set(families.find((f) => f.name === name)?.samples.map((s) => s.labels.container));
+
+  test('the agent pause container (~internal~ecs~pause, CNI_PAUSE) is not exported nor counted', () => {
+    expect(runningContainers).toBe(2);
+    expect(stoppedContainers).toBe(1);
+    for (const family of families) {
+      for (const sample of family.samples) expect(sample.labels.container ?? '').not.toMatch(/internal/);
+    }
+  });
+
+  test('health status: one series per status, 1 for the current one, stopped containers included', () => {
+    const health = families.find((f) => f.name === 'ecs_container_health_status')!;
+    const byContainer: Record<string, Record<string, number>> = {};
+    for (const sample of health.samples) (byContainer[sample.labels.container] ??= {})[sample.labels.status] = sample.value;
+    expect(byContainer).toEqual({
+      web: { healthy: 1, unhealthy: 0, unknown: 0 },
+      worker: { healthy: 0, unhealthy: 1, unknown: 0 },
+      migrate: { healthy: 0, unhealthy: 0, unknown: 1 },
+    });
+    expect(health.type).toBe('gauge');
+  });
+
+  test('exit code only for the container that exited, though it has no stats', () => {
+    expect(valuesBy(families, 'ecs_container_exit_code', 'container')).toEqual({ migrate: 137 });
+    expect(containersIn('container_cpu_usage_seconds_total')).toEqual(new Set(['web', 'worker']));
+  });
+
+  test('awsvpc on EC2: network counters once per task, from the freshest application container', () => {
+    expect(networkLayout).toBe('awsvpc');
+    expect(seriesOf(families, 'container_network_receive_bytes_total')).toEqual({
+      'availability_zone=eu-west-1a,cluster=default,ecs_taskdef_name=shop,ecs_taskdef_version=3,interface=eth0,launch_type=EC2,task_id=a1b2c3d4e5f60718293a4b5c6d7e8f90': 123456,
+    });
+  });
+
+  test('image pull start and stop times of the task, in seconds', () => {
+    expect(valuesBy(families, 'ecs_task_image_pull_start_timestamp_seconds', 'task_id')).toEqual({ a1b2c3d4e5f60718293a4b5c6d7e8f90: Date.parse('2024-07-01T09:00:00.5Z') / 1000 });
+    expect(valuesBy(families, 'ecs_task_image_pull_stop_timestamp_seconds', 'task_id')).toEqual({ a1b2c3d4e5f60718293a4b5c6d7e8f90: Date.parse('2024-07-01T09:00:03.25Z') / 1000 });
+  });
+
+  test('a health status outside the three known ones reads as unknown', () => {
+    const task = JSON.parse(JSON.stringify(shape.task));
+    task.Containers[1].Health.status = 'STARTING';
+    const web = collect(task, shape.stats).families.find((f) => f.name === 'ecs_container_health_status')!.samples.filter((s) => s.labels.container === 'web');
+    expect(Object.fromEntries(web.map((s) => [s.labels.status, s.value]))).toEqual({ healthy: 0, unhealthy: 0, unknown: 1 });
   });
 });
 
 describe('catalog consistency', () => {
   test('every emitted family is in the catalog with its type and help, and labels within the allowed set', () => {
-    for (const name of ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2'] as const) {
+    for (const name of ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2', 'ec2-awsvpc-health-cgroupv2'] as const) {
       const shape = loadShape(name);
-      for (const family of transformTaskStats(shape.task, shape.stats).families) {
+      for (const family of collect(shape.task, shape.stats).families) {
         const entry = METRIC_CATALOG.find((e) => e.name === family.name);
         expect(entry).toBeDefined();
         expect(family.type).toBe(entry!.type);

@@ -1,7 +1,8 @@
 import { Arn, ArnFormat, Stack, Token, aws_ecs as ecs } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { parseAmpRemoteWriteUrl } from './amp-workspace';
-import { renderInterval, validateInterval, validateRemoteWriteUrl, validateUserName } from './validation';
+import { checkSidecarEnvironment, checkSidecarVariable } from './sidecar-environment';
+import { intervalWarning, renderInterval, validateUserName } from './validation';
 import { RemoteWriteOptions } from '../remote-write';
 
 /** What Active mode adds to the container, derived from `RemoteWriteOptions`. */
@@ -17,27 +18,14 @@ export interface RemoteWriteSettings {
 /**
  * Validates the remote-write options and renders them into the runtime's environment contract
  * (vmagent flag names). Credentials only ever become ECS secrets, never plain environment values.
+ * `base` is the rest of the sidecar's environment: the contract's rules are checked on the whole.
  */
-export function remoteWriteSettings(scope: IConstruct, options: RemoteWriteOptions): RemoteWriteSettings {
-  validateRemoteWriteUrl(options.url);
-  validateInterval('remoteWrite.scrapeInterval', options.scrapeInterval);
+export function remoteWriteSettings(
+  scope: IConstruct,
+  options: RemoteWriteOptions,
+  base: { readonly environment: Record<string, string>; readonly secretNames: readonly string[] },
+): RemoteWriteSettings {
   validateUserName('remoteWrite.username', options.username);
-  if (options.password && options.username === undefined) {
-    throw new Error(
-      'remoteWrite.password requires remoteWrite.username: basic auth sends both; set username or remove password',
-    );
-  }
-  const usesBasicAuth = options.username !== undefined || options.password !== undefined;
-  if (options.bearerToken && usesBasicAuth) {
-    throw new Error(
-      'remoteWrite.bearerToken cannot be combined with remoteWrite.username/password: both set the Authorization header; keep one of them',
-    );
-  }
-  if (options.sigV4 && (usesBasicAuth || options.bearerToken)) {
-    throw new Error(
-      'remoteWrite.sigV4 cannot be combined with remoteWrite.username/password or remoteWrite.bearerToken: SigV4 signs the Authorization header itself; remove the other credentials',
-    );
-  }
 
   const environment: Record<string, string> = { remoteWrite_url: options.url };
   const secrets: Record<string, ecs.Secret> = {};
@@ -51,7 +39,15 @@ export function remoteWriteSettings(scope: IConstruct, options: RemoteWriteOptio
     warnings.skipTlsVerify =
       'remoteWrite.skipTlsVerify is true: the sidecar accepts any TLS certificate from the remote-write endpoint, so credentials and metrics can be intercepted. Use it only for test endpoints.';
   }
-  if (options.scrapeInterval) environment.scrapeInterval = renderInterval('remoteWrite.scrapeInterval', options.scrapeInterval);
+  if (options.scrapeInterval) {
+    environment.scrapeInterval = renderInterval('remoteWrite.scrapeInterval', options.scrapeInterval);
+    const warning = intervalWarning('remoteWrite.scrapeInterval', options.scrapeInterval);
+    if (warning) warnings.scrapeIntervalBelowOneSecond = warning;
+  }
+  if (options.sigV4) environment.remoteWrite_aws_useSigv4 = 'true';
+  // The whole environment as the runtime will check it, before SigV4 looks for the workspace in the URL.
+  checkSidecarEnvironment({ ...base.environment, ...environment }, [...base.secretNames, ...Object.keys(secrets)]);
+  const usesBasicAuth = options.username !== undefined || options.password !== undefined;
 
   const sendsCredentials = usesBasicAuth || options.bearerToken !== undefined;
   if (sendsCredentials && !Token.isUnresolved(options.url) && options.url.startsWith('http://')) {
@@ -62,7 +58,7 @@ export function remoteWriteSettings(scope: IConstruct, options: RemoteWriteOptio
   let ampWorkspaceArn: string | undefined;
   if (options.sigV4) {
     const sigV4 = resolveSigV4(scope, options.url, options.sigV4.region, options.sigV4.workspaceArn);
-    environment.remoteWrite_aws_useSigv4 = 'true';
+    checkSidecarVariable('remoteWrite_aws_region', sigV4.region);
     environment.remoteWrite_aws_region = sigV4.region;
     ampWorkspaceArn = sigV4.workspaceArn;
   }

@@ -1,37 +1,11 @@
 import { Duration, Token, Tokenization } from 'aws-cdk-lib';
 
 /**
- * Token-aware checks of construct input. Each returns nothing or throws one error that quotes the
- * bad value and says how to fix it; unresolved tokens are accepted because their value is only known
- * at deploy time.
+ * Token-aware checks of construct input that is not a runtime variable (those are checked by the
+ * environment contract, see sidecar-environment.ts). Each returns nothing or throws one error that
+ * quotes the bad value and says how to fix it; unresolved tokens are accepted because their value is
+ * only known at deploy time.
  */
-
-export function validatePort(field: string, port: number): void {
-  if (Token.isUnresolved(port)) return;
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`${field} must be an integer between 1 and 65535, got ${port}`);
-  }
-}
-
-/** The runtime serves its health check here, so the metrics cannot live on the same path. */
-const HEALTH_PATH = '/health';
-
-export function validateMetricsPath(metricsPath: string): void {
-  if (Token.isUnresolved(metricsPath)) return;
-  if (!metricsPath.startsWith('/')) {
-    throw new Error(`metricsPath must start with "/", got "${metricsPath}"; use "/${metricsPath}"`);
-  }
-  if (/[\s?#]/.test(metricsPath)) {
-    throw new Error(
-      `metricsPath must be a plain URL path without whitespace, "?" or "#", got "${metricsPath}"`,
-    );
-  }
-  if (metricsPath === HEALTH_PATH) {
-    throw new Error(
-      `metricsPath must not be "${HEALTH_PATH}": the sidecar serves its health check there; choose another path`,
-    );
-  }
-}
 
 /** ECS container names: up to 255 letters, digits, hyphens and underscores. */
 export function validateContainerName(containerName: string): void {
@@ -39,29 +13,6 @@ export function validateContainerName(containerName: string): void {
   if (!/^[A-Za-z0-9_-]{1,255}$/.test(containerName)) {
     throw new Error(
       `containerName must be 1 to 255 letters, digits, hyphens or underscores, got "${containerName}"`,
-    );
-  }
-}
-
-export function validateRemoteWriteUrl(url: string): void {
-  if (Token.isUnresolved(url)) return;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(
-      `remoteWrite.url must be an absolute http:// or https:// URL, got "${url}"`,
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new Error(
-      `remoteWrite.url must use http:// or https://, got "${url}"`,
-    );
-  }
-  if (parsed.username !== '' || parsed.password !== '') {
-    // Credentials in the URL would land in the template and the task definition in clear text.
-    throw new Error(
-      'remoteWrite.url must not contain credentials; pass remoteWrite.username and remoteWrite.password (an ecs.Secret) instead',
     );
   }
 }
@@ -75,15 +26,12 @@ export function validateWholeNumber(field: string, value: number | undefined): v
 }
 
 /**
- * Durations handed to the runtime: at least one second (ECS refreshes stats about every 10 s, so
- * anything faster only burns CPU), whole milliseconds.
+ * ECS refreshes the stats about every 10 s, so an interval below one second only burns CPU; the
+ * runtime accepts it (its tests run that fast), so synthesis warns instead of refusing.
  */
-export function validateInterval(field: string, interval: Duration | undefined): void {
-  if (interval === undefined || interval.isUnresolved()) return;
-  const ms = interval.toMilliseconds();
-  if (!Number.isInteger(ms) || ms < 1000) {
-    throw new Error(`${field} must be at least 1 second, got ${interval.toHumanString()}`);
-  }
+export function intervalWarning(field: string, interval: Duration): string | undefined {
+  if (interval.isUnresolved() || interval.toMilliseconds() >= 1000) return undefined;
+  return `${field} is ${interval.toHumanString()}: ECS refreshes the task stats about every 10 seconds, so anything below 1 second only costs CPU; use at least Duration.seconds(1)`;
 }
 
 /** Renders a Duration in the runtime's Go-style format: `15s`, or `1500ms` when not whole seconds. */

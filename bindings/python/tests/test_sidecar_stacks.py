@@ -127,7 +127,7 @@ def test_passive_fargate_sidecar_carries_the_discovery_labels_and_port(passive):
                         {
                             "Name": SIDECAR_NAME,
                             "Essential": False,
-                            "PortMappings": [{"ContainerPort": 8014, "HostPort": 8014, "Protocol": "tcp"}],
+                            "PortMappings": [{"ContainerPort": 8014, "Protocol": "tcp"}],
                             "DockerLabels": {
                                 "PROMETHEUS_EXPORTER_PATH": METRICS_PATH,
                                 "PROMETHEUS_EXPORTER_PORT": "8014",
@@ -219,7 +219,7 @@ def test_invalid_port_is_refused_with_a_message_naming_the_property():
     stack = cdk.Stack(cdk.App(), "Invalid")
     task_definition = ecs.FargateTaskDefinition(stack, "Task")
     # jsii surfaces the construct's JavaScript Error as a Python RuntimeError with the same message.
-    with pytest.raises(RuntimeError, match="port must be .*between 1 and 65535, got 70000"):
+    with pytest.raises(RuntimeError, match='port must be .*between 1 and 65535, got "70000"'):
         AssertsSidecar(task_definition, "Metrics", port=70000)
 
 
@@ -261,7 +261,7 @@ def test_app_bundles_the_runtime_from_the_installed_package_as_the_sidecar_image
 # --- Same result as TypeScript --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stack_name", ["PassiveFargateArm64", "ActiveEc2"])
+@pytest.mark.parametrize("stack_name", ["PassiveFargateArm64", "ActiveEc2", "AspectApp"])
 def test_python_synthesizes_the_same_template_as_typescript(cloud_assembly, typescript_assembly, stack_name):
     python_resources = resources_without_cdk_metadata(cloud_assembly / f"{stack_name}.template.json")
     typescript_resources = resources_without_cdk_metadata(typescript_assembly / f"{stack_name}.template.json")

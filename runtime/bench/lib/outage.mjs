@@ -14,7 +14,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Reads the remote-write queue's state from the exporter's self-metrics; `prefix` is the
- * exporter's own (REMOTE_WRITE_METRIC_PREFIX in lib/active/remote-write-stats.js).
+ * exporter's own (REMOTE_WRITE_METRIC_PREFIX in lib/active/remote-write/stats.js).
  */
 export function readQueueState(body, prefix) {
   const values = new Map();

@@ -7,7 +7,7 @@
  *   TaskScraper ──(each interval)──┘
  *
  * `startActiveMode` is loaded lazily by main.ts (`await import('./active')`), so Passive mode never
- * loads this code or undici's remote-write dispatcher. The AWS API calls of the enrichment run in a
+ * loads this code or the remote-write client. The AWS API calls of the enrichment run in a
  * short-lived child process (aws-enrichment.ts), so no AWS SDK client stays in memory here either.
  */
 import { readFileSync } from 'node:fs';
@@ -18,16 +18,18 @@ import type { TaskMetadata } from '../metadata/types';
 import type { MetricFamily } from '../model';
 import { AwsEnrichment, type AwsTaskInfo } from './aws-enrichment';
 import { parseExposition } from './exposition-parser';
-import { HttpTransport, type RemoteWriteTransport } from './http-transport';
 import { systemClock, type ActiveLogger, type Clock } from './ports';
-import { RemoteWriteStats } from './remote-write-stats';
-import { RemoteWriter, type BackoffOptions } from './remote-writer';
-import { SampleQueue } from './sample-queue';
-import { LabelPair, WireSample, seriesKey, seriesLabels } from './series';
-import { createSigV4Signer, type CredentialProvider, type RequestSigner } from './sigv4';
+import { SampleQueue } from './remote-write/queue';
+import { LabelPair, WireSample, seriesKey, seriesLabels } from './remote-write/series';
+import { createSigV4Signer, type CredentialProvider, type RequestSigner } from './remote-write/sigv4';
+import { RemoteWriteStats } from './remote-write/stats';
+import { HttpTransport, type RemoteWriteTransport } from './remote-write/transport';
+import { RemoteWriter } from './remote-write/writer';
 import { honorLabels, targetLabels } from './target-labels';
 import { parseTaskIdentity } from './task-identity';
 import { discoverEndpoints, PATH_LABEL, PORT_LABEL, TaskScraper, type ScrapeTarget } from './task-scraper';
+import type { BackoffPolicy } from '../core/backoff';
+import { redactUrl } from '../core/redact';
 
 /**
  * Time the SIGTERM flush may take. ECS kills the container 30 s after SIGTERM by default (stopTimeout),
@@ -49,7 +51,7 @@ export interface ActiveModeDeps {
   readonly awsCredentials?: CredentialProvider;
   /** The enrichment child's script (tests build it from the TypeScript source); defaults to lib/active's. */
   readonly awsWorkerPath?: string;
-  readonly backoff?: BackoffOptions;
+  readonly backoff?: BackoffPolicy;
   readonly flushDeadlineMs?: number;
   /** Replaces the HTTP transport (tests). */
   readonly transport?: RemoteWriteTransport;
@@ -199,7 +201,7 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
   writer.start();
   scraper.start();
   logger.info('active mode started', {
-    url: redactedUrl(rw.url),
+    url: redactUrl(rw.url),
     auth: rw.awsUseSigv4 ? 'sigv4' : rw.bearerToken ? 'bearer' : rw.basicAuthUsername ? 'basic' : 'none',
     tlsInsecureSkipVerify: rw.tlsInsecureSkipVerify,
     queueCapacitySamples: rw.maxPendingSamples,
@@ -272,8 +274,4 @@ function sidecarNameFromLabels(task: TaskMetadata, config: ExporterConfig): stri
 }
 function sidecarDockerIdFromLabels(task: TaskMetadata, config: ExporterConfig): string | undefined {
   return sidecarContainer(task, config)?.DockerId;
-}
-
-function redactedUrl(raw: string): string {
-  return raw.replace(/\/\/[^/@\s]*@/, '//***@');
 }

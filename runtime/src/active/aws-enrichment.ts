@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { EnrichmentMessage, EnrichmentRequest, LogLevel } from './aws-enrichment-worker';
 import type { AwsTaskInfo } from './aws-task-info';
 import type { ActiveLogger } from './ports';
-import type { CredentialProvider } from './sigv4';
+import type { CredentialProvider } from './remote-write/sigv4';
 import type { TaskMetadata } from '../metadata/types';
 
 export type { AwsTaskInfo } from './aws-task-info';

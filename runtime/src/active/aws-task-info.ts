@@ -13,7 +13,7 @@
  * @aws-sdk/client-ec2 for one DescribeSubnets) are then freed with the child when it exits.
  */
 import type { ActiveLogger } from './ports';
-import type { CredentialProvider } from './sigv4';
+import type { CredentialProvider } from './remote-write/sigv4';
 import { parseTaskIdentity } from './task-identity';
 import type { TaskMetadata } from '../metadata/types';
 

@@ -10,7 +10,7 @@ import type { ContainerMetadata, TaskMetadata } from '../metadata/types';
 import type { Labels } from '../model';
 import { parseExposition } from './exposition-parser';
 import type { ActiveLogger, Clock } from './ports';
-import { LabelPair, WireSample, seriesKey, seriesLabels } from './series';
+import { LabelPair, WireSample, seriesKey, seriesLabels } from './remote-write/series';
 import { honorLabels } from './target-labels';
 
 export const PATH_LABEL = 'PROMETHEUS_EXPORTER_PATH';

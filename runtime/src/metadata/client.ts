@@ -2,13 +2,13 @@
  * HTTP client for the ECS Task Metadata Endpoint v4. It only moves bytes: GET with timeouts over a
  * keep-alive connection, retries with exponential backoff (the endpoint answers 500 for the first
  * requests after task start), JSON parsing, and one observation per attempt for the self-metrics.
+ * What it returns is untyped JSON; `reader.ts` types it.
  *
  * It uses Node's built-in `http` rather than undici: for two plain GETs per collection on a
  * link-local endpoint, loading undici cost ~24 MiB of RSS and ~190 ms of start-up CPU (runtime/bench),
  * which every task running the sidecar would pay.
  */
 import { Agent, get } from 'node:http';
-import type { TaskMetadata, TaskStats } from './types';
 
 export type MetadataEndpoint = 'task' | 'task_stats';
 export type AttemptOutcome = 'success' | 'http_error' | 'network_error' | 'timeout' | 'invalid_body';
@@ -72,12 +72,14 @@ export class MetadataClient {
     this.agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 2 });
   }
 
-  fetchTask(): Promise<TaskMetadata> {
-    return this.getJson('task') as Promise<TaskMetadata>;
+  /** `/task` as parsed JSON (an object): `reader.ts` types it. */
+  fetchTask(): Promise<unknown> {
+    return this.getJson('task');
   }
 
-  fetchTaskStats(): Promise<TaskStats> {
-    return this.getJson('task_stats') as Promise<TaskStats>;
+  /** `/task/stats` as parsed JSON (an object): `reader.ts` types it. */
+  fetchTaskStats(): Promise<unknown> {
+    return this.getJson('task_stats');
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,9 @@
 /**
- * The fields of the ECS Task Metadata Endpoint v4 that the exporter reads. Only the fields we use
- * are typed, all optional: the endpoint adds fields over time and omits others per launch type, and
- * the transform must survive anything (it reads through `readers.ts`, never trusting these types).
+ * The fields of the ECS Task Metadata Endpoint v4 that the exporter reads, as `reader.ts` returns
+ * them. Every field is optional (the endpoint adds fields over time and omits others per launch
+ * type) and these types are true at run time: the reader checked each value where it entered and
+ * left out any of the wrong type (strings are strings, numbers are finite, label values are strings,
+ * `Revision` is a string even when the endpoint sent a number). Only the reader builds these values.
  */
 
 /** One entry of `/task` `Containers[].Networks[]`. */
@@ -30,8 +32,20 @@ export interface ContainerMetadata {
   readonly StartedAt?: string;
   readonly FinishedAt?: string;
   readonly RestartCount?: number;
+  /** `NORMAL`; `CNI_PAUSE` for the agent's pause container of EC2 awsvpc tasks. */
   readonly Type?: string;
   readonly Networks?: readonly ContainerNetworkMetadata[];
+  /** Present for containers with a health check. */
+  readonly Health?: ContainerHealth;
+}
+
+/** `/task` `Containers[].Health`. */
+export interface ContainerHealth {
+  /** `HEALTHY`, `UNHEALTHY` or `UNKNOWN`. */
+  readonly status?: string;
+  readonly statusSince?: string;
+  readonly exitCode?: number;
+  readonly output?: string;
 }
 
 /** `/task`. */
@@ -44,6 +58,8 @@ export interface TaskMetadata {
   readonly DesiredStatus?: string;
   readonly KnownStatus?: string;
   readonly AvailabilityZone?: string;
+  readonly PullStartedAt?: string;
+  readonly PullStoppedAt?: string;
   /** FARGATE, EC2, EXTERNAL, MANAGED_INSTANCES. */
   readonly LaunchType?: string;
   /** CPU in vCPUs, Memory in MiB; absent when the task definition sets no task-level size. */
@@ -83,7 +99,6 @@ export interface ContainerStats {
       readonly total_usage?: number;
       readonly usage_in_usermode?: number;
       readonly usage_in_kernelmode?: number;
-      readonly percpu_usage?: readonly number[];
     };
     readonly system_cpu_usage?: number;
     readonly online_cpus?: number;
@@ -97,8 +112,8 @@ export interface ContainerStats {
   };
   readonly networks?: Readonly<Record<string, NetworkStats>>;
   readonly blkio_stats?: {
-    readonly io_service_bytes_recursive?: readonly BlkioEntry[] | null;
-    readonly io_serviced_recursive?: readonly BlkioEntry[] | null;
+    readonly io_service_bytes_recursive?: readonly BlkioEntry[];
+    readonly io_serviced_recursive?: readonly BlkioEntry[];
   };
   readonly pids_stats?: { readonly current?: number };
 }

@@ -1,51 +1,56 @@
 /**
- * The heart of the exporter: a pure function from (`/task`, `/task/stats`) to metric families.
- * It reads top to bottom like the catalog: labels, CPU, memory, limits, lifecycle, network, block
- * I/O, task-level. No I/O, no clock, no exceptions: malformed input yields fewer series.
+ * The heart of the exporter: a pure function from the typed `/task` and `/task/stats` (as the
+ * metadata reader returns them) and the collection time to metric families. It reads top to bottom
+ * like the catalog: labels, CPU, memory, limits, lifecycle, state (health, exit code), network,
+ * block I/O, task-level. No I/O, no clock, no exceptions: odd values yield fewer series, the series
+ * limit and the per-container caps bound the output, and what is left out is counted.
  */
-import type { Labels, MetricFamily, Sample } from '../model';
-import { METRIC_CATALOG } from './catalog';
-import { asArray, asCount, asObject, asText, asTimeMs, dig, type JsonObject } from './readers';
+import type { BlkioEntry, ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
+import type { Labels, MetricFamily } from '../model';
+import { stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
+import { asCount, asText, asTimeMs } from './readers';
+import { DEFAULT_MAX_SERIES, SampleSink, type SeriesDropReason } from './sample-sink';
 
 const NANOSECONDS_PER_SECOND = 1e9;
 const BYTES_PER_MIB = 1024 * 1024;
+/**
+ * Per-container caps. Real tasks have one or two interfaces per namespace (eth0 or eth1; awsvpc
+ * tasks with extra ENIs a few more) and one block device per mounted volume. 32 and 64 leave wide
+ * room for those, while a broken or hostile stats body (20,000 interfaces is 160,000 network
+ * series) stays bounded. The first ones by name are kept, so the kept set is stable.
+ */
+export const MAX_INTERFACES_PER_CONTAINER = 32;
+export const MAX_DEVICES_PER_CONTAINER = 64;
 
 /** How the task's containers share the network, which decides where network series go. */
 export type NetworkLayout = 'awsvpc' | 'bridge' | 'host';
 
-/** The container metadata the transform resolved, for callers that need it (e.g. task scraping). */
+export interface TransformOptions {
+  /** When the collection ran (ms since epoch): the timestamp of samples whose `read` a receiver would refuse. */
+  readonly collectedAtMs: number;
+  /** `maxSeriesPerCollection`. @default 20000 */
+  readonly maxSeries?: number;
+}
+
 export interface TransformResult {
   readonly families: readonly MetricFamily[];
   readonly networkLayout: NetworkLayout;
+  /** Application containers with stats (the agent's internal containers are not counted). */
   readonly runningContainers: number;
   readonly stoppedContainers: number;
+  /** Series left out, by reason (only reasons that occurred). */
+  readonly seriesDropped: Partial<Record<SeriesDropReason, number>>;
+  /** Samples stamped with the collection time instead of their stats' `read`, by reason. */
+  readonly timestampsReplaced: Partial<Record<TimestampReplaceReason, number>>;
 }
 
-/** Build every metric family from one `/task` and one `/task/stats` response. */
-export function transformTaskStats(task: unknown, stats: unknown): TransformResult {
-  const out = new SampleSink();
+/** Build every metric family from one `/task`, one `/task/stats` and the collection time. */
+export function transformTaskStats(task: TaskMetadata, stats: TaskStats, options: TransformOptions): TransformResult {
+  const out = new SampleSink(options.maxSeries ?? DEFAULT_MAX_SERIES);
   const taskLabels = taskLabelsOf(task);
-  const statsById = asObject(stats) ?? {};
   const layout = networkLayoutOf(task);
-
-  const running: RunningContainer[] = [];
-  let stopped = 0;
-  const seenNames = new Set<string>();
-  for (const raw of asArray(dig(task, 'Containers'))) {
-    const container = asObject(raw);
-    const name = asText(container?.Name);
-    const dockerId = asText(container?.DockerId);
-    if (container === undefined || name === undefined || dockerId === undefined || seenNames.has(name)) continue;
-    seenNames.add(name);
-    const containerStats = asObject(statsById[dockerId]);
-    // Not running: `null` on Fargate, `{}` on EC2 (or missing). Skipped without error.
-    if (containerStats === undefined || (asObject(containerStats.cpu_stats) === undefined && asObject(containerStats.memory_stats) === undefined)) {
-      stopped++;
-      continue;
-    }
-    const labels = withoutEmpty({ container: name, image: asText(container.Image), ...taskLabels });
-    running.push({ metadata: container, stats: containerStats, labels, readMs: asTimeMs(containerStats.read) });
-  }
+  const containers = applicationContainers(task, stats, taskLabels, options.collectedAtMs);
+  const running = containers.filter(isRunning);
 
   for (const c of running) {
     addCpu(out, c);
@@ -53,33 +58,72 @@ export function transformTaskStats(task: unknown, stats: unknown): TransformResu
     addLimits(out, c, task);
     addLifecycle(out, c);
     addBlockIo(out, c);
-    if (layout === 'bridge') addNetwork(out, c.stats, c.labels, c.readMs);
+    if (layout === 'bridge') addNetwork(out, c.stats, c.labels, c.stamp);
   }
+  for (const c of containers) addState(out, c);
   if (layout === 'awsvpc') addTaskNetwork(out, running, taskLabels);
   addTaskLevel(out, task, taskLabels);
 
-  return { families: out.families(), networkLayout: layout, runningContainers: running.length, stoppedContainers: stopped };
+  return {
+    families: out.families(),
+    networkLayout: layout,
+    runningContainers: running.length,
+    stoppedContainers: containers.length - running.length,
+    seriesDropped: out.dropped(),
+    timestampsReplaced: out.replaced(),
+  };
 }
 
-interface RunningContainer {
-  readonly metadata: JsonObject;
-  readonly stats: JsonObject;
+interface AppContainer {
+  readonly metadata: ContainerMetadata;
+  /** Undefined when not running: stats `null` (Fargate), `{}` (EC2) or missing. */
+  readonly stats?: ContainerStats;
   readonly labels: Labels;
-  readonly readMs?: number;
+  readonly stamp: Stamp;
+}
+
+type RunningContainer = AppContainer & { readonly stats: ContainerStats };
+
+function isRunning(c: AppContainer): c is RunningContainer {
+  return c.stats !== undefined;
+}
+
+/** The task's containers with a name and an id, first of each name, without the agent's own. */
+function applicationContainers(task: TaskMetadata, stats: TaskStats, taskLabels: Labels, collectedAtMs: number): AppContainer[] {
+  const containers: AppContainer[] = [];
+  const seenNames = new Set<string>();
+  for (const metadata of task.Containers ?? []) {
+    const name = asText(metadata.Name);
+    const dockerId = asText(metadata.DockerId);
+    if (name === undefined || dockerId === undefined || seenNames.has(name) || isAgentInternal(metadata)) continue;
+    seenNames.add(name);
+    const own = Object.prototype.hasOwnProperty.call(stats, dockerId) ? stats[dockerId] : null;
+    const running = own !== null && (own.cpu_stats !== undefined || own.memory_stats !== undefined);
+    const labels = withoutEmpty({ container: name, image: asText(metadata.Image), ...taskLabels });
+    containers.push(running ? { metadata, stats: own, labels, stamp: stampOf(own.read, collectedAtMs) } : { metadata, labels, stamp: {} });
+  }
+  return containers;
+}
+
+/**
+ * The agent's own containers are infrastructure, not applications: the pause container of EC2
+ * awsvpc tasks (`~internal~ecs~pause`, Type `CNI_PAUSE`) and any other `~internal~` name.
+ */
+export function isAgentInternal(container: ContainerMetadata): boolean {
+  return container.Name?.trim().startsWith('~internal~') === true || container.Type === 'CNI_PAUSE';
 }
 
 // ---------------------------------------------------------------- labels
 
 /** The labels the metadata alone gives; values left out when empty. */
-export function taskLabelsOf(task: unknown): Labels {
-  const taskArn = asText(dig(task, 'TaskARN'));
+export function taskLabelsOf(task: TaskMetadata): Labels {
   return withoutEmpty({
-    cluster: clusterName(asText(dig(task, 'Cluster'))),
-    task_id: taskArn?.split('/').pop(),
-    ecs_taskdef_name: asText(dig(task, 'Family')),
-    ecs_taskdef_version: asText(dig(task, 'Revision')),
-    availability_zone: asText(dig(task, 'AvailabilityZone')),
-    launch_type: asText(dig(task, 'LaunchType')),
+    cluster: clusterName(asText(task.Cluster)),
+    task_id: asText(task.TaskARN)?.split('/').pop(),
+    ecs_taskdef_name: asText(task.Family),
+    ecs_taskdef_version: asText(task.Revision),
+    availability_zone: asText(task.AvailabilityZone),
+    launch_type: asText(task.LaunchType),
   });
 }
 
@@ -101,13 +145,13 @@ function withoutEmpty(labels: Record<string, string | undefined>): Labels {
 // ---------------------------------------------------------------- CPU
 
 function addCpu(out: SampleSink, c: RunningContainer): void {
-  const usage = dig(c.stats, 'cpu_stats', 'cpu_usage');
-  out.add('container_cpu_usage_seconds_total', c.labels, seconds(dig(usage, 'total_usage')), c.readMs);
-  out.add('container_cpu_user_seconds_total', c.labels, seconds(dig(usage, 'usage_in_usermode')), c.readMs);
-  out.add('container_cpu_system_seconds_total', c.labels, seconds(dig(usage, 'usage_in_kernelmode')), c.readMs);
+  const usage = c.stats.cpu_stats?.cpu_usage;
+  out.add('container_cpu_usage_seconds_total', c.labels, seconds(usage?.total_usage), c.stamp);
+  out.add('container_cpu_user_seconds_total', c.labels, seconds(usage?.usage_in_usermode), c.stamp);
+  out.add('container_cpu_system_seconds_total', c.labels, seconds(usage?.usage_in_kernelmode), c.stamp);
 }
 
-function seconds(nanoseconds: unknown): number | undefined {
+function seconds(nanoseconds: number | undefined): number | undefined {
   const ns = asCount(nanoseconds);
   return ns === undefined ? undefined : ns / NANOSECONDS_PER_SECOND;
 }
@@ -115,43 +159,63 @@ function seconds(nanoseconds: unknown): number | undefined {
 // ---------------------------------------------------------------- memory
 
 function addMemory(out: SampleSink, c: RunningContainer): void {
-  const memory = asObject(c.stats.memory_stats);
+  const memory = c.stats.memory_stats;
   if (memory === undefined) return;
-  const stats = asObject(memory.stats) ?? {};
+  const stats = memory.stats ?? {};
   // cgroup v1 reports `cache`/`total_*` fields; v2 reports `anon`/`file` instead.
   const isCgroupV1 = 'cache' in stats || 'total_inactive_file' in stats || 'total_rss' in stats;
   const usage = asCount(memory.usage);
   const inactiveFile = isCgroupV1 ? asCount(stats.total_inactive_file) ?? asCount(stats.inactive_file) : asCount(stats.inactive_file);
 
-  out.add('container_memory_usage_bytes', c.labels, usage, c.readMs);
+  out.add('container_memory_usage_bytes', c.labels, usage, c.stamp);
   // What kubelet/cAdvisor call the working set; without inactive_file it is the usage itself.
   const workingSet = usage === undefined ? undefined : Math.max(0, usage - (inactiveFile ?? 0));
-  out.add('container_memory_working_set_bytes', c.labels, workingSet, c.readMs);
-  out.add('container_memory_rss', c.labels, isCgroupV1 ? asCount(stats.total_rss) ?? asCount(stats.rss) : asCount(stats.anon), c.readMs);
-  out.add('container_memory_cache', c.labels, isCgroupV1 ? asCount(stats.total_cache) ?? asCount(stats.cache) : asCount(stats.file), c.readMs);
-  out.add('container_memory_max_usage_bytes', c.labels, asCount(memory.max_usage), c.readMs);
+  out.add('container_memory_working_set_bytes', c.labels, workingSet, c.stamp);
+  out.add('container_memory_rss', c.labels, isCgroupV1 ? asCount(stats.total_rss) ?? asCount(stats.rss) : asCount(stats.anon), c.stamp);
+  out.add('container_memory_cache', c.labels, isCgroupV1 ? asCount(stats.total_cache) ?? asCount(stats.cache) : asCount(stats.file), c.stamp);
+  out.add('container_memory_max_usage_bytes', c.labels, asCount(memory.max_usage), c.stamp);
 }
 
-// ---------------------------------------------------------------- limits and lifecycle (metadata)
+// ---------------------------------------------------------------- limits, lifecycle and state (metadata)
 
-function addLimits(out: SampleSink, c: RunningContainer, task: unknown): void {
+function addLimits(out: SampleSink, c: RunningContainer, task: TaskMetadata): void {
   // memory_stats.limit is ~2^63 without a hard limit, so limits come from the metadata only.
-  const containerMiB = positive(dig(c.metadata, 'Limits', 'Memory'));
-  const taskMiB = positive(dig(task, 'Limits', 'Memory'));
-  const limitMiB = containerMiB ?? taskMiB;
-  out.add('container_spec_memory_limit_bytes', c.labels, limitMiB === undefined ? undefined : limitMiB * BYTES_PER_MIB);
-  out.add('container_spec_cpu_shares', c.labels, positive(dig(c.metadata, 'Limits', 'CPU')));
+  const limitMiB = positive(c.metadata.Limits?.Memory) ?? positive(task.Limits?.Memory);
+  out.add('container_spec_memory_limit_bytes', c.labels, mib(limitMiB));
+  out.add('container_spec_cpu_shares', c.labels, positive(c.metadata.Limits?.CPU));
 }
 
 function addLifecycle(out: SampleSink, c: RunningContainer): void {
-  const startedMs = asTimeMs(c.metadata.StartedAt);
-  out.add('container_start_time_seconds', c.labels, startedMs === undefined ? undefined : startedMs / 1000);
+  out.add('container_start_time_seconds', c.labels, epochSeconds(c.metadata.StartedAt));
   out.add('ecs_container_restarts_total', c.labels, asCount(c.metadata.RestartCount));
 }
 
-function positive(value: unknown): number | undefined {
+const HEALTH_STATUSES = ['healthy', 'unhealthy', 'unknown'] as const;
+
+/** Health and exit code: every application container, stopped ones included (they have no stats). */
+function addState(out: SampleSink, c: AppContainer): void {
+  const health = c.metadata.Health;
+  if (health !== undefined) {
+    const reported = asText(health.status)?.toLowerCase();
+    const current = HEALTH_STATUSES.find((status) => status === reported) ?? 'unknown';
+    for (const status of HEALTH_STATUSES) out.add('ecs_container_health_status', { ...c.labels, status }, status === current ? 1 : 0);
+  }
+  const exitCode = c.metadata.ExitCode;
+  out.add('ecs_container_exit_code', c.labels, Number.isInteger(exitCode) ? exitCode : undefined);
+}
+
+function positive(value: number | undefined): number | undefined {
   const n = asCount(value);
   return n !== undefined && n > 0 ? n : undefined;
+}
+
+function mib(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * BYTES_PER_MIB;
+}
+
+function epochSeconds(time: string | undefined): number | undefined {
+  const ms = asTimeMs(time);
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 // ---------------------------------------------------------------- network
@@ -162,20 +226,20 @@ function positive(value: unknown): number | undefined {
  * (like cAdvisor's pod-level network series). Bridge: each container has its own namespace, so
  * per container. Host: the counters would be the instance's, so none.
  */
-export function networkLayoutOf(task: unknown): NetworkLayout {
+export function networkLayoutOf(task: TaskMetadata): NetworkLayout {
   const modes = new Set<string>();
-  for (const container of asArray(dig(task, 'Containers'))) {
-    for (const network of asArray(dig(container, 'Networks'))) {
-      const mode = asText(dig(network, 'NetworkMode'));
+  for (const container of task.Containers ?? []) {
+    for (const network of container.Networks ?? []) {
+      const mode = asText(network.NetworkMode);
       if (mode !== undefined) modes.add(mode.toLowerCase());
     }
   }
-  if (modes.has('awsvpc') || asText(dig(task, 'LaunchType'))?.toUpperCase() === 'FARGATE') return 'awsvpc';
+  if (modes.has('awsvpc') || asText(task.LaunchType)?.toUpperCase() === 'FARGATE') return 'awsvpc';
   if (modes.has('host')) return 'host';
   return 'bridge';
 }
 
-const NETWORK_FIELDS: readonly (readonly [string, string])[] = [
+const NETWORK_FIELDS = [
   ['rx_bytes', 'container_network_receive_bytes_total'],
   ['tx_bytes', 'container_network_transmit_bytes_total'],
   ['rx_packets', 'container_network_receive_packets_total'],
@@ -184,15 +248,20 @@ const NETWORK_FIELDS: readonly (readonly [string, string])[] = [
   ['tx_errors', 'container_network_transmit_errors_total'],
   ['rx_dropped', 'container_network_receive_packets_dropped_total'],
   ['tx_dropped', 'container_network_transmit_packets_dropped_total'],
-];
+] as const;
 
-function addNetwork(out: SampleSink, stats: JsonObject, labels: Labels, readMs: number | undefined): void {
-  const networks = asObject(stats.networks) ?? {};
-  for (const interfaceName of Object.keys(networks).sort()) {
-    const counters = asObject(networks[interfaceName]);
-    if (counters === undefined || interfaceName.trim() === '') continue;
+/** Interfaces by name; past MAX_INTERFACES_PER_CONTAINER their series are counted as dropped. */
+function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stamp: Stamp): void {
+  const networks = stats.networks ?? {};
+  const names = Object.keys(networks).filter((name) => name.trim() !== '').sort();
+  for (const [index, interfaceName] of names.entries()) {
+    const counters = networks[interfaceName];
+    if (index >= MAX_INTERFACES_PER_CONTAINER) {
+      out.drop('interface_limit', NETWORK_FIELDS.filter(([field]) => asCount(counters[field]) !== undefined).length);
+      continue;
+    }
     for (const [field, metric] of NETWORK_FIELDS) {
-      out.add(metric, { ...labels, interface: interfaceName }, asCount(counters[field]), readMs);
+      out.add(metric, { ...labels, interface: interfaceName }, asCount(counters[field]), stamp);
     }
   }
 }
@@ -201,77 +270,63 @@ function addTaskNetwork(out: SampleSink, running: readonly RunningContainer[], t
   // Every container sees the same namespace; the freshest read is the best view of it.
   let source: RunningContainer | undefined;
   for (const c of running) {
-    if (asObject(c.stats.networks) === undefined) continue;
-    if (source === undefined || (c.readMs ?? 0) > (source.readMs ?? 0)) source = c;
+    if (c.stats.networks === undefined) continue;
+    if (source === undefined || readMsOf(c) > readMsOf(source)) source = c;
   }
-  if (source !== undefined) addNetwork(out, source.stats, taskLabels, source.readMs);
+  if (source !== undefined) addNetwork(out, source.stats, taskLabels, source.stamp);
+}
+
+function readMsOf(c: RunningContainer): number {
+  return asTimeMs(c.stats.read) ?? 0;
 }
 
 // ---------------------------------------------------------------- block I/O
 
 function addBlockIo(out: SampleSink, c: RunningContainer): void {
-  const blkio = asObject(c.stats.blkio_stats);
+  const blkio = c.stats.blkio_stats;
   if (blkio === undefined) return;
   addBlkioEntries(out, c, blkio.io_service_bytes_recursive, 'container_fs_reads_bytes_total', 'container_fs_writes_bytes_total');
   addBlkioEntries(out, c, blkio.io_serviced_recursive, 'container_fs_reads_total', 'container_fs_writes_total');
 }
 
-function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: unknown, readMetric: string, writeMetric: string): void {
-  // Ops are `Read`/`Write` on cgroup v1 and `read`/`write` on v2; a device may appear more than once.
+/** Devices by `major:minor`; past MAX_DEVICES_PER_CONTAINER their series are counted as dropped. */
+function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: readonly BlkioEntry[] = [], readMetric: string, writeMetric: string): void {
+  const totals = blkioTotals(entries);
+  for (const [index, device] of [...totals.keys()].sort().entries()) {
+    const total = totals.get(device)!;
+    if (index >= MAX_DEVICES_PER_CONTAINER) {
+      out.drop('device_limit', (total.read === undefined ? 0 : 1) + (total.write === undefined ? 0 : 1));
+      continue;
+    }
+    out.add(readMetric, { ...c.labels, device }, total.read, c.stamp);
+    out.add(writeMetric, { ...c.labels, device }, total.write, c.stamp);
+  }
+}
+
+/** Read and write totals per device. Ops are `Read`/`Write` on cgroup v1 and `read`/`write` on v2; a device may appear more than once. */
+function blkioTotals(entries: readonly BlkioEntry[]): Map<string, { read?: number; write?: number }> {
   const totals = new Map<string, { read?: number; write?: number }>();
-  for (const raw of asArray(entries)) {
-    const major = asCount(dig(raw, 'major'));
-    const minor = asCount(dig(raw, 'minor'));
-    const op = asText(dig(raw, 'op'))?.toLowerCase();
-    const value = asCount(dig(raw, 'value'));
+  for (const entry of entries) {
+    const major = asCount(entry.major);
+    const minor = asCount(entry.minor);
+    const op = asText(entry.op)?.toLowerCase();
+    const value = asCount(entry.value);
     if (major === undefined || minor === undefined || value === undefined || (op !== 'read' && op !== 'write')) continue;
     const device = `${major}:${minor}`;
     const total = totals.get(device) ?? {};
     total[op] = (total[op] ?? 0) + value;
     totals.set(device, total);
   }
-  for (const device of [...totals.keys()].sort()) {
-    const total = totals.get(device)!;
-    out.add(readMetric, { ...c.labels, device }, total.read, c.readMs);
-    out.add(writeMetric, { ...c.labels, device }, total.write, c.readMs);
-  }
+  return totals;
 }
 
 // ---------------------------------------------------------------- task level
 
-function addTaskLevel(out: SampleSink, task: unknown, labels: Labels): void {
-  out.add('ecs_task_cpu_limit_vcpus', labels, positive(dig(task, 'Limits', 'CPU')));
-  const memoryMiB = positive(dig(task, 'Limits', 'Memory'));
-  out.add('ecs_task_memory_limit_bytes', labels, memoryMiB === undefined ? undefined : memoryMiB * BYTES_PER_MIB);
-  const utilized = asCount(dig(task, 'EphemeralStorageMetrics', 'Utilized'));
-  const reserved = asCount(dig(task, 'EphemeralStorageMetrics', 'Reserved'));
-  out.add('ecs_task_ephemeral_storage_utilized_bytes', labels, utilized === undefined ? undefined : utilized * BYTES_PER_MIB);
-  out.add('ecs_task_ephemeral_storage_reserved_bytes', labels, reserved === undefined ? undefined : reserved * BYTES_PER_MIB);
-}
-
-// ---------------------------------------------------------------- assembly
-
-/** Collects samples per catalog family; undefined values are simply not emitted. */
-class SampleSink {
-  private static readonly known = new Set(METRIC_CATALOG.map((entry) => entry.name));
-  private readonly samples = new Map<string, Sample[]>();
-
-  add(name: string, labels: Labels, value: number | undefined, timestampMs?: number): void {
-    // A name outside the catalog is a bug in this file, not bad input.
-    if (!SampleSink.known.has(name)) throw new Error(`metric ${name} is not in the catalog`);
-    if (value === undefined || !Number.isFinite(value)) return;
-    const list = this.samples.get(name) ?? [];
-    list.push(timestampMs === undefined ? { labels, value } : { labels, value, timestampMs });
-    this.samples.set(name, list);
-  }
-
-  /** Families in catalog order, only those with samples. */
-  families(): MetricFamily[] {
-    return METRIC_CATALOG.filter((entry) => this.samples.has(entry.name)).map((entry) => ({
-      name: entry.name,
-      help: entry.help,
-      type: entry.type,
-      samples: this.samples.get(entry.name)!,
-    }));
-  }
+function addTaskLevel(out: SampleSink, task: TaskMetadata, labels: Labels): void {
+  out.add('ecs_task_cpu_limit_vcpus', labels, positive(task.Limits?.CPU));
+  out.add('ecs_task_memory_limit_bytes', labels, mib(positive(task.Limits?.Memory)));
+  out.add('ecs_task_ephemeral_storage_utilized_bytes', labels, mib(asCount(task.EphemeralStorageMetrics?.Utilized)));
+  out.add('ecs_task_ephemeral_storage_reserved_bytes', labels, mib(asCount(task.EphemeralStorageMetrics?.Reserved)));
+  out.add('ecs_task_image_pull_start_timestamp_seconds', labels, epochSeconds(task.PullStartedAt));
+  out.add('ecs_task_image_pull_stop_timestamp_seconds', labels, epochSeconds(task.PullStoppedAt));
 }

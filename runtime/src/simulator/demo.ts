@@ -9,6 +9,9 @@ import { startExporter } from '../exporter';
 import { startSimulatedTask } from './server';
 import { SIMULATED_SHAPES, type SimulatedShape } from './shapes';
 
+/** The series the demo prints after its first collection: CPU, memory against the limit, network. */
+const SAMPLE_METRICS = ['container_cpu_usage_seconds_total', 'container_memory_working_set_bytes', 'container_spec_memory_limit_bytes', 'container_network_receive_bytes_total'];
+
 async function demo(): Promise<void> {
   const shape = (process.env.DEMO_SHAPE ?? 'fargate-v1') as SimulatedShape;
   if (!SIMULATED_SHAPES.includes(shape)) throw new Error(`DEMO_SHAPE must be one of ${SIMULATED_SHAPES.join('|')}, got ${JSON.stringify(shape)}`);
@@ -19,12 +22,22 @@ async function demo(): Promise<void> {
   });
   const config = parseConfig({ collectInterval: '5s', logLevel: 'info', ...process.env, ECS_CONTAINER_METADATA_URI_V4: task.metadataUri });
   const exporter = await startExporter(config, { host: '127.0.0.1' });
+  await exporter.collector.collectNow();
+  const lines = (await exporter.exposition()).split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+  const containerLines = lines.filter((line) => line.startsWith('container_') || line.startsWith('ecs_task_') || line.startsWith('ecs_container_'));
+  const sample = SAMPLE_METRICS.flatMap((name) => containerLines.filter((line) => line.startsWith(`${name}{`)));
   process.stdout.write(
     [
       '',
       `Simulated ECS task (${shape}, ${task.options.containers} containers at ${task.options.cpuCores} cores each) at ${task.metadataUri}/task`,
+      `The exporter reads it every ${config.collectIntervalMs / 1000} s (collectInterval).`,
       `Exporter metrics:  curl ${exporter.metricsUrl}`,
       `Exporter health:   curl ${exporter.url}/health`,
+      '',
+      `A few of the ${containerLines.length} container and task samples of the first collection:`,
+      ...sample.map((line) => `  ${line}`),
+      `(the endpoint also serves ${lines.length - containerLines.length} samples about the exporter itself: ecs_exporter_*, process_*, nodejs_*)`,
+      '',
       'Press Ctrl+C to stop.',
       '',
     ].join('\n') + '\n',

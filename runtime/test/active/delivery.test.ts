@@ -1,11 +1,12 @@
 import { CapturingLogger, FakeClock } from './helpers';
 import { StrictReceiver } from './strict-receiver';
-import { HttpTransport, parseRetryAfter } from '../../src/active/http-transport';
 import { Clock, systemClock } from '../../src/active/ports';
-import { RemoteWriteStats } from '../../src/active/remote-write-stats';
-import { backoffDelayMs, DEFAULT_BACKOFF, RemoteWriter } from '../../src/active/remote-writer';
-import { SampleQueue } from '../../src/active/sample-queue';
-import { seriesLabels } from '../../src/active/series';
+import { SampleQueue } from '../../src/active/remote-write/queue';
+import { seriesLabels } from '../../src/active/remote-write/series';
+import { RemoteWriteStats } from '../../src/active/remote-write/stats';
+import { HttpTransport, parseRetryAfter } from '../../src/active/remote-write/transport';
+import { RemoteWriter } from '../../src/active/remote-write/writer';
+import { backoffDelayMs, DEFAULT_BACKOFF } from '../../src/core/backoff';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const CPU = seriesLabels('container_cpu_usage_seconds_total', { container: 'app' });
@@ -58,8 +59,8 @@ describe('retry matrix', () => {
     await writer.drain();
     await transport.close();
     expect(receiver.requests.map((r) => r.status)).toEqual([status, status, status, status, status, status, status, 204]);
-    // 100 ms doubling, capped at 3200 ms, with equal jitter pinned at its middle (x0.75).
-    expect(clock.sleeps).toEqual([75, 150, 300, 600, 1200, 2400, 2400]);
+    // 100 ms doubling, capped at 3200 ms, with full jitter pinned at its middle (x0.5).
+    expect(clock.sleeps).toEqual([50, 100, 200, 400, 800, 1600, 1600]);
     expect(stats.samplesSent).toBe(4);
     expect(stats.samplesRetried).toBe(28);
     expect(stats.requestsRetried).toBe(7);
@@ -99,13 +100,16 @@ describe('retry matrix', () => {
 });
 
 describe('backoff', () => {
-  test('grows exponentially, is capped, and stays within its jitter band', () => {
+  test('grows exponentially, is capped, and jitters between 0 and the exponential value', () => {
     const delays = Array.from({ length: 12 }, (_, attempt) => backoffDelayMs(attempt, DEFAULT_BACKOFF, Math.random));
     delays.forEach((delay, attempt) => {
       const exponential = Math.min(DEFAULT_BACKOFF.maxMs, DEFAULT_BACKOFF.minMs * 2 ** attempt);
-      expect(delay).toBeGreaterThanOrEqual(exponential / 2);
+      expect(delay).toBeGreaterThanOrEqual(0);
       expect(delay).toBeLessThanOrEqual(exponential);
     });
+    // Full jitter: the whole band is reachable.
+    expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 0)).toBe(0);
+    expect(backoffDelayMs(3, DEFAULT_BACKOFF, () => 1)).toBe(DEFAULT_BACKOFF.minMs * 8);
     expect(backoffDelayMs(50, DEFAULT_BACKOFF, () => 0.999)).toBeLessThanOrEqual(DEFAULT_BACKOFF.maxMs);
   });
 

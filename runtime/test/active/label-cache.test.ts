@@ -6,7 +6,7 @@
 import { awsErrorServer, enrichmentWorker } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
-import * as series from '../../src/active/series';
+import * as series from '../../src/active/remote-write/series';
 import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
@@ -25,7 +25,8 @@ test('unchanged series reuse their label sets; the samples still arrive under th
     remoteWrite_url: receiver.url,
     remoteWrite_flushInterval: '50ms',
   });
-  const exporter = await startExporter(config, { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
+  // The exporter's clock is the simulator's: stats read times far from the collection time would be replaced.
+  const exporter = await startExporter(config, { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false, now: () => clockMs });
   const build = jest.spyOn(series, 'seriesLabels');
   try {
     await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsWorkerPath: enrichmentWorker(), awsCredentials: async () => ({ accessKeyId: 'AKIDTEST', secretAccessKey: 'not-a-real-secret-key' }) });

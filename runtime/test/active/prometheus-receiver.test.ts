@@ -5,12 +5,12 @@
  */
 import { CapturingLogger } from './helpers';
 import { PrometheusServer } from './prometheus-server';
-import { HttpTransport } from '../../src/active/http-transport';
 import { systemClock } from '../../src/active/ports';
-import { RemoteWriteStats } from '../../src/active/remote-write-stats';
-import { RemoteWriter } from '../../src/active/remote-writer';
-import { SampleQueue } from '../../src/active/sample-queue';
-import { seriesLabels } from '../../src/active/series';
+import { SampleQueue } from '../../src/active/remote-write/queue';
+import { seriesLabels } from '../../src/active/remote-write/series';
+import { RemoteWriteStats } from '../../src/active/remote-write/stats';
+import { HttpTransport } from '../../src/active/remote-write/transport';
+import { RemoteWriter } from '../../src/active/remote-write/writer';
 
 const USER = 'tenant-a';
 const PASSWORD = 'pr0m-s3cret-pa55';

@@ -5,11 +5,11 @@
  * self-metrics), and its memory cost stays small.
  */
 import { parseExposition } from '../../src/active/exposition-parser';
-import { RemoteWriteStats } from '../../src/active/remote-write-stats';
-import { SampleQueue } from '../../src/active/sample-queue';
-import { seriesLabels } from '../../src/active/series';
+import { SampleQueue } from '../../src/active/remote-write/queue';
+import { seriesLabels } from '../../src/active/remote-write/series';
+import { RemoteWriteStats } from '../../src/active/remote-write/stats';
 import { DEFAULT_COLLECT_INTERVAL_MS, DEFAULT_MAX_PENDING_SAMPLES } from '../../src/config';
-import { transformTaskStats } from '../../src/metrics/transform';
+import { collect } from '../fixtures';
 import { SelfMetrics } from '../../src/self-metrics';
 import { buildStats, buildTask, SIMULATED_SHAPES } from '../../src/simulator';
 
@@ -20,7 +20,7 @@ test('the default queue holds at least one hour of a 10-container task in every 
   for (const shape of SIMULATED_SHAPES) {
     // 10 application containers plus the sidecar itself.
     const options = { shape, containers: 11, cpuCores: 0.25, networkBytesPerSecond: 1000, includeStopped: true };
-    const { families } = transformTaskStats(buildTask(options, 0), buildStats(options, 1000, 1));
+    const { families } = collect(buildTask(options, 0), buildStats(options, 1000, 1));
     const containerSamples = families.reduce((n, f) => n + f.samples.length, 0);
     const perCollection = containerSamples + selfSamples + remoteWriteSamples;
     const hours = DEFAULT_MAX_PENDING_SAMPLES / (perCollection * collectionsPerHour);

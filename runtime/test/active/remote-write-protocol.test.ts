@@ -1,14 +1,13 @@
 import * as fc from 'fast-check';
 import { CapturingLogger, FakeClock } from './helpers';
 import { STALE_NAN_BITS, StrictReceiver } from './strict-receiver';
-import { encodeWriteRequest, encodeWriteRequestProto } from '../../src/active/encoder';
-import { HttpTransport } from '../../src/active/http-transport';
-import { WriteRequest } from '../../src/active/remote-write-schema';
-import { RemoteWriteStats } from '../../src/active/remote-write-stats';
-import { RemoteWriter } from '../../src/active/remote-writer';
-import { SampleQueue } from '../../src/active/sample-queue';
-import { seriesLabels } from '../../src/active/series';
-import { snappyCompress, snappyUncompress } from '../../src/active/snappy';
+import { WriteRequest } from './write-request-schema';
+import { encodeWriteRequest, encodeWriteRequestProto, snappyCompress, snappyUncompress } from '../../src/active/remote-write/codec';
+import { SampleQueue } from '../../src/active/remote-write/queue';
+import { seriesLabels } from '../../src/active/remote-write/series';
+import { RemoteWriteStats } from '../../src/active/remote-write/stats';
+import { HttpTransport } from '../../src/active/remote-write/transport';
+import { RemoteWriter } from '../../src/active/remote-write/writer';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 

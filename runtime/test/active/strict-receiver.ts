@@ -6,8 +6,8 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { AddressInfo } from 'node:net';
-import { WriteRequestBits } from '../../src/active/remote-write-schema';
-import { snappyUncompress } from '../../src/active/snappy';
+import { WriteRequestBits } from './write-request-schema';
+import { snappyUncompress } from '../../src/active/remote-write/codec';
 
 export interface ReceivedSample {
   readonly value: number;

@@ -3,7 +3,7 @@ import { AddressInfo } from 'node:net';
 import { CapturingLogger } from './helpers';
 import { ExpositionParseError, parseExposition } from '../../src/active/exposition-parser';
 import { systemClock } from '../../src/active/ports';
-import { LabelPair, WireSample } from '../../src/active/series';
+import { LabelPair, WireSample } from '../../src/active/remote-write/series';
 import { discoverEndpoints, ScrapeTarget, TaskScraper } from '../../src/active/task-scraper';
 import type { ContainerMetadata, TaskMetadata } from '../../src/metadata/types';
 

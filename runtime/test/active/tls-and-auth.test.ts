@@ -11,18 +11,18 @@ import type { IncomingMessage } from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { request } from 'undici';
+import { awsErrorServer, enrichmentWorker } from './helpers';
+import { StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
-import { encodeWriteRequest } from '../../src/active/encoder';
-import { HttpTransport } from '../../src/active/http-transport';
-import { seriesLabels } from '../../src/active/series';
-import { createSigV4Signer } from '../../src/active/sigv4';
+import { encodeWriteRequest } from '../../src/active/remote-write/codec';
+import { seriesLabels } from '../../src/active/remote-write/series';
+import { createSigV4Signer } from '../../src/active/remote-write/sigv4';
+import { HttpTransport } from '../../src/active/remote-write/transport';
 import { ConfigError } from '../../src/config';
 import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
 import { testConfig } from '../helpers';
-import { awsErrorServer, enrichmentWorker } from './helpers';
-import { StrictReceiver } from './strict-receiver';
 
 const BODY = encodeWriteRequest([{ labels: seriesLabels('tls_probe', {}), samples: [{ value: 1, timestampMs: Date.UTC(2026, 0, 1) }] }]);
 

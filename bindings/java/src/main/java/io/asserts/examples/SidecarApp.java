@@ -11,6 +11,7 @@ public final class SidecarApp {
         App app = new App();
         new PassiveFargateStack(app, "PassiveFargateArm64", null);
         new ActiveEc2Stack(app, "ActiveEc2", null);
+        new AspectAppStack(app, "AspectApp", null);
         app.synth();
     }
 }

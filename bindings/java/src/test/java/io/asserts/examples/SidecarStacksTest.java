@@ -80,7 +80,7 @@ class SidecarStacksTest {
                 "ContainerDefinitions", Match.arrayWith(List.of(Match.objectLike(Map.of(
                         "Name", SIDECAR_NAME,
                         "Essential", false,
-                        "PortMappings", List.of(Map.of("ContainerPort", 8014, "HostPort", 8014, "Protocol", "tcp")),
+                        "PortMappings", List.of(Map.of("ContainerPort", 8014, "Protocol", "tcp")),
                         "DockerLabels", Map.of(
                                 "PROMETHEUS_EXPORTER_PATH", METRICS_PATH,
                                 "PROMETHEUS_EXPORTER_PORT", "8014"),
@@ -154,13 +154,13 @@ class SidecarStacksTest {
         FargateTaskDefinition taskDefinition = FargateTaskDefinition.Builder.create(stack, "Task").build();
         JsiiException error = assertThrows(JsiiException.class,
                 () -> AssertsSidecar.Builder.create(taskDefinition, "Metrics").port(70000).build());
-        assertTrue(error.getMessage().matches("(?s).*port must be .*between 1 and 65535, got 70000.*"), error.getMessage());
+        assertTrue(error.getMessage().matches("(?s).*port must be .*between 1 and 65535, got \"70000\".*"), error.getMessage());
     }
 
     // --- The CDK app and its bundled image asset ------------------------------------------------------
 
     @Test
-    void appMainSynthesizesBothStacks() {
+    void appMainSynthesizesEveryStack() {
         SidecarApp.main(new String[0]);
     }
 
@@ -216,6 +216,7 @@ class SidecarStacksTest {
         App app = App.Builder.create().outdir(javaOut.toString()).build();
         new PassiveFargateStack(app, "PassiveFargateArm64", null);
         new ActiveEc2Stack(app, "ActiveEc2", null);
+        new AspectAppStack(app, "AspectApp", null);
         app.synth();
 
         // The same stacks written in TypeScript against the compiled library (bindings/parity).
@@ -225,7 +226,7 @@ class SidecarStacksTest {
         String twinsOutput = new String(twins.getInputStream().readAllBytes());
         assertEquals(0, twins.waitFor(), twinsOutput);
 
-        for (String stackName : List.of("PassiveFargateArm64", "ActiveEc2")) {
+        for (String stackName : List.of("PassiveFargateArm64", "ActiveEc2", "AspectApp")) {
             assertEquals(resourcesWithoutCdkMetadata(typescriptOut.resolve(stackName + ".template.json")),
                     resourcesWithoutCdkMetadata(javaOut.resolve(stackName + ".template.json")), stackName);
             // Same image asset hash: the jar's runtime folder builds the same image as the repository's.

@@ -125,6 +125,13 @@ export class SampleQueue {
     while (this.headSeq < batch.endSeq && this.headSeq < this.tailSeq) {
       this.removeHead();
     }
+    if (this.length === 0) {
+      // Start again at the first slot: while deliveries keep up, the queue then only ever touches
+      // its first pages, instead of walking the whole ring and making all of it resident memory
+      // (the default capacity is about 10 MiB of arrays). No batch is in flight here.
+      this.headSeq = 0;
+      this.tailSeq = 0;
+    }
   }
 
   private dropOldest(): void {

@@ -3,7 +3,7 @@
  * samples with millisecond timestamps. Everything that enters the remote-write queue passes through
  * `seriesLabels`, so the Remote-Write 1.0 label rules are enforced in one place.
  */
-import { Labels } from '../model';
+import type { Labels } from '../../model';
 
 /** A label pair as sent on the wire. */
 export type LabelPair = readonly [name: string, value: string];
@@ -36,11 +36,13 @@ export function seriesLabels(metricName: string, labels: Labels): LabelPair[] {
   }
   const pairs: LabelPair[] = [['__name__', metricName]];
   for (const [name, value] of Object.entries(labels)) {
-    if (name === '__name__' || value === '' || value === undefined) continue;
+    // `== null` and String(): a value that reached here untyped (a number from JSON) must not
+    // fail the encoder later; on the wire every label value is a string.
+    if (name === '__name__' || value === '' || value == null) continue;
     if (!LABEL_NAME.test(name)) {
       throw new Error(`invalid label name "${name}" on metric "${metricName}"`);
     }
-    pairs.push([name, value]);
+    pairs.push([name, String(value)]);
   }
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return pairs;

@@ -1,15 +1,14 @@
 /**
- * The Prometheus Remote-Write 1.0 protobuf messages (prometheus/prompb types.proto + remote.proto),
- * declared in code with protobufjs reflection so nothing has to be generated or shipped beside lib/.
+ * An independent decoder for the tests: the Prometheus Remote-Write 1.0 protobuf messages
+ * (prometheus/prompb types.proto + remote.proto) declared with protobufjs reflection, to read what the
+ * sender's hand-written encoder (src/active/remote-write/codec.ts) produced. protobufjs is a dev
+ * dependency only.
  *
  * Two views of the same wire format are kept:
- * - `WriteRequest` is the schema as the spec writes it (`double value = 1`); receivers and tests decode
- *   with it.
+ * - `WriteRequest` is the schema as the spec writes it (`double value = 1`).
  * - `WriteRequestBits` declares the sample value as `fixed64`, which has the identical wire encoding
- *   (wire type 1, eight little-endian bytes). The sender encodes with it and passes the float64 bit
- *   pattern itself, because JavaScript engines may canonicalise a NaN payload when a double is copied
- *   (ECMA-262 leaves the NaN bits of a Float64Array store implementation-defined), and the staleness
- *   marker is only a marker while its bits are exactly 0x7ff0000000000002.
+ *   (wire type 1, eight little-endian bytes), so a test reads the float64 bit pattern as it was sent:
+ *   the staleness marker is only a marker while its bits are exactly 0x7ff0000000000002.
  */
 import * as protobuf from 'protobufjs';
 
