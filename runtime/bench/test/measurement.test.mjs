@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { evaluateBudgets } from '../lib/budgets.mjs';
 import { imageNodeArgs } from '../lib/image-command.mjs';
 import { readQueueState } from '../lib/outage.mjs';
-import { parseCpuMsFromStat, parseStatusFieldMiB, readCpuMs, readMemoryMiB } from '../lib/proc-stats.mjs';
+import { parseCpuMsFromStat, parseSchedstatNs, parseStatusFieldMiB, readCpuMs, readMemoryMiB } from '../lib/proc-stats.mjs';
 import { countExpositionSamples, hasContainerMetrics } from '../lib/scenarios.mjs';
 import { stageRunCommands } from '../lib/shipped-size.mjs';
 import { quantile } from '../lib/statistics.mjs';
@@ -18,6 +18,11 @@ test('CPU time is read from utime+stime even when the command name has spaces an
 
 test('an unparsable stat line is an error, not zero CPU', () => {
   assert.throws(() => parseCpuMsFromStat('garbage', 100), /cannot parse utime\/stime/);
+});
+
+test('schedstat gives on-CPU nanoseconds (its first field)', () => {
+  assert.equal(parseSchedstatNs('1234567890 5000 42\n'), 1234567890);
+  assert.throws(() => parseSchedstatNs('x y z'), /cannot parse schedstat/);
 });
 
 test('VmRSS in kB becomes MiB', () => {
