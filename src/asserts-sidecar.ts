@@ -27,8 +27,15 @@ const WARNING_ID_PREFIX = '@asserts/cdk-ecs-sidecar';
 /** Health-check program inside the bundled image (see runtime/Dockerfile). */
 const HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/lib/healthcheck.js'];
 
-/** Soft memory reservation: enough for the exporter's Node.js process at typical task sizes. */
-const DEFAULT_MEMORY_RESERVATION_MIB = 64;
+/**
+ * Soft memory reservation per mode, from the exporter's steady RSS on Node 24 (runtime/bench, see
+ * docs/benchmark.md): Passive 56-61 MiB at 10-50 containers and 76 MiB at 200, so 80 MiB; Active
+ * about 105 MiB steady and 139 MiB with a full default outage queue (500,000 samples), so 144 MiB.
+ */
+const DEFAULT_MEMORY_RESERVATION_MIB: Readonly<Record<SidecarMode, number>> = {
+  [SidecarMode.PASSIVE]: 80,
+  [SidecarMode.ACTIVE]: 144,
+};
 
 /** Non-root uid of the bundled image (the `node` user of the official Node image). */
 const NON_ROOT_USER = '1000';
@@ -166,7 +173,8 @@ export interface AssertsSidecarProps {
    * Soft memory limit (reservation) of the sidecar in MiB. A default is set so that EC2 task
    * definitions, which require a memory setting on every container, synthesize.
    *
-   * @default - 64, or none when `memoryLimitMiB` is set
+   * @default - 80 in Passive mode and 144 in Active mode (the exporter's measured steady RSS with
+   * headroom, Active including a full outage queue), or none when `memoryLimitMiB` is set
    */
   readonly memoryReservationMiB?: number;
 
@@ -283,7 +291,7 @@ export class AssertsSidecar extends Construct {
 
     // A hard limit alone satisfies ECS's memory requirement on EC2; the default reservation is only
     // added when neither is given, so it can never exceed a user's hard limit.
-    const memoryReservationMiB = props.memoryReservationMiB ?? (props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB : undefined);
+    const memoryReservationMiB = props.memoryReservationMiB ?? (props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB[this.mode] : undefined);
     validateContainerName(containerName);
     const restartPolicy = sidecarRestartPolicy(props.enableRestartPolicy, props.restartAttemptPeriod);
     validateResourcesAndOptions(props);

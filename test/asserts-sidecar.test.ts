@@ -46,11 +46,11 @@ describe('Fargate task definition, Passive mode (defaults)', () => {
     expect(container.Secrets).toBeUndefined();
   });
 
-  test('non-essential, non-root, read-only root filesystem, soft memory reservation', () => {
+  test('non-essential, non-root, read-only root filesystem, soft memory reservation of the Passive exporter\'s RSS with headroom', () => {
     expect(container.Essential).toBe(false);
     expect(container.User).toBe('1000');
     expect(container.ReadonlyRootFilesystem).toBe(true);
-    expect(container.MemoryReservation).toBe(64);
+    expect(container.MemoryReservation).toBe(80);
     expect(container.Memory).toBeUndefined();
     expect(container.Cpu).toBeUndefined();
   });

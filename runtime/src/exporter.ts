@@ -5,7 +5,7 @@
  */
 import { Collector, type Collection, type Scheduler } from './collector';
 import type { ExporterConfig } from './config';
-import { renderFamilies } from './exposition';
+import { ExpositionPart, renderFamilies } from './exposition';
 import { createLogger, type Logger } from './logger';
 import { MetadataClient, type MetadataClientOptions } from './metadata/client';
 import type { MetricFamily } from './model';
@@ -20,7 +20,7 @@ export interface ExporterDeps {
   readonly host?: string;
   /** Overrides for the metadata client (timeouts, retries, injected sleep). */
   readonly metadataClient?: Partial<Omit<MetadataClientOptions, 'baseUrl' | 'onAttempt'>>;
-  /** prom-client's process/nodejs metrics. @default true */
+  /** The `process_*`/`nodejs_*` series; overrides `config.exporterMetrics` (tests). */
   readonly defaultMetrics?: boolean;
 }
 
@@ -45,7 +45,7 @@ export interface ExporterHandle {
 
 export async function startExporter(config: ExporterConfig, deps: ExporterDeps = {}): Promise<ExporterHandle> {
   const logger = deps.logger ?? createLogger({ level: config.logLevel });
-  const selfMetrics = new SelfMetrics({ defaultMetrics: deps.defaultMetrics });
+  const selfMetrics = new SelfMetrics({ defaultMetrics: deps.defaultMetrics ?? config.exporterMetrics });
   const client = new MetadataClient({
     ...deps.metadataClient,
     baseUrl: config.metadataUri,
@@ -55,25 +55,31 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
   const familySources: (() => readonly MetricFamily[])[] = [];
   const stopHooks: (() => Promise<void>)[] = [];
 
-  // The container families change only once per collection, so their text is rendered once per
-  // collection (eagerly, so that cost counts as collection work) and every scrape reuses it: with
-  // 50 containers rendering is ~200 KB and the largest part of a scrape's CPU (runtime/bench).
-  let rendered: { readonly collection: Collection | undefined; readonly text: string } = { collection: undefined, text: '' };
-  const containerExposition = (): string => {
+  // The container families change only once per collection, so they are rendered to bytes once
+  // per collection (eagerly, so that cost counts as collection work; gzip on the first scrape that
+  // asks for it) and every scrape reuses them: with 50 containers that is ~200 KB of text, the
+  // largest part of a scrape's CPU (runtime/bench). A scrape reads `rendered` once, so it serves
+  // one collection's container part even when a collection finishes while it is being answered.
+  const EMPTY = ExpositionPart.of('');
+  let rendered: { readonly collection: Collection | undefined; readonly part: ExpositionPart } = { collection: undefined, part: EMPTY };
+  const containerPart = (): ExpositionPart => {
     const latest = collector.latest;
-    if (rendered.collection !== latest) rendered = { collection: latest, text: latest ? renderFamilies(latest.families) : '' };
-    return rendered.text;
+    if (rendered.collection !== latest) rendered = { collection: latest, part: latest ? ExpositionPart.of(renderFamilies(latest.families)) : EMPTY };
+    return rendered.part;
   };
   collector.onCollection(() => {
-    containerExposition();
+    containerPart();
   });
 
-  const exposition = async (): Promise<string> => {
-    // prom-client's registry (self + process metrics), then the container families: disjoint names.
+  /** prom-client's registry (self + process metrics), the extra sources, then the container families: disjoint names. */
+  const expositionParts = async (): Promise<readonly ExpositionPart[]> => {
     const own = await selfMetrics.registry.metrics();
-    const extra = familySources.flatMap((source) => source());
-    return `${own.endsWith('\n') || own === '' ? own : own + '\n'}${renderFamilies(extra)}${containerExposition()}`;
+    // Taken after the await, together with the self-metrics it belongs to (nothing runs in between).
+    const containers = containerPart();
+    const extra = familySources.length === 0 ? '' : renderFamilies(familySources.flatMap((source) => source()));
+    return [ExpositionPart.of(`${own.endsWith('\n') || own === '' ? own : own + '\n'}${extra}`), containers];
   };
+  const exposition = async (): Promise<string> => (await expositionParts()).map((part) => part.plain.toString('utf8')).join('');
 
   const server = await startMetricsServer({
     port: config.httpListenPort,
@@ -81,7 +87,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     metricsPath: config.metricsPath,
     auth: config.httpAuth,
     logger: logger.child({ component: 'server' }),
-    exposition: async () => ({ contentType: selfMetrics.registry.contentType, body: await exposition() }),
+    exposition: async () => ({ contentType: selfMetrics.registry.contentType, parts: await expositionParts() }),
   });
   collector.start();
   logger.info('exporter started', {

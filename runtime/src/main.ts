@@ -26,6 +26,13 @@ async function main(): Promise<void> {
   // code or the AWS SDK. It subscribes to collections, scrapes labelled containers, and registers
   // its queue flush as a stop hook (run first by exporter.stop()).
   if (config.remoteWrite !== undefined) {
+    // The image starts node without V8's optimizing tiers (runtime/Dockerfile CMD): ~10 MiB less
+    // RSS for Passive mode. Active mode encodes and compresses every sample (protobuf, snappy), and
+    // interpreted that costs about twice the CPU per collection (runtime/bench/FINDINGS.md), so it
+    // turns them back on. Tiering flags are read at each tier-up decision, so this takes effect.
+    const { setFlagsFromString } = await import('node:v8');
+    setFlagsFromString('--turbofan');
+    setFlagsFromString('--maglev');
     const { startActiveMode } = await import('./active');
     try {
       await startActiveMode(exporter);

@@ -1,31 +1,14 @@
 /**
- * The exporter's own health, registered with prom-client (which also provides the standard
- * `process_*` and `nodejs_*` metrics). Names, types and help come from the catalog's SELF_METRICS.
+ * The exporter's own health, registered with prom-client. Names, types and help come from the
+ * catalog's SELF_METRICS; the standard `process_*`/`nodejs_*` series come from process-metrics.ts
+ * into the same registry (left out with `disableExporterMetrics=true`).
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AttemptObservation } from './metadata/client';
 import { SELF_METRICS, type SelfMetricEntry } from './metrics/catalog';
 import { TIMESTAMP_REPLACE_REASONS, type TimestampReplaceReason } from './metrics/read-time';
 import { SERIES_DROP_REASONS, type SeriesDropReason } from './metrics/sample-sink';
-
-const NON_CONFORMING_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
-/**
- * prom-client's event-loop-lag family. Left out for cost (runtime/bench): computing it walks an HDR
- * histogram four times per scrape (stddev + three percentiles), about a third of a scrape's CPU, and
- * its delay monitor samples every 10 ms, which was most of the idle process's CPU (~6 ms/s).
- */
-const EVENT_LOOP_LAG_METRICS = [
-  'nodejs_eventloop_lag_seconds',
-  'nodejs_eventloop_lag_min_seconds',
-  'nodejs_eventloop_lag_max_seconds',
-  'nodejs_eventloop_lag_mean_seconds',
-  'nodejs_eventloop_lag_stddev_seconds',
-  'nodejs_eventloop_lag_p50_seconds',
-  'nodejs_eventloop_lag_p90_seconds',
-  'nodejs_eventloop_lag_p99_seconds',
-];
-/** The delay monitor cannot be switched off on its own: with its family removed, sample it rarely. */
-const EVENT_LOOP_MONITOR_RESOLUTION_MS = 60_000;
+import { registerProcessMetrics } from './process-metrics';
+import { Counter, Gauge, Histogram, Registry } from './prom-client';
 
 export class SelfMetrics {
   readonly registry = new Registry();
@@ -38,6 +21,7 @@ export class SelfMetrics {
   private readonly seriesDropped: Counter;
   private readonly timestampsReplaced: Counter;
 
+  /** `defaultMetrics`: the `process_*`/`nodejs_*` series (config `exporterMetrics`). @default true */
   constructor(options: { readonly defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     const def = (name: string): SelfMetricEntry => {
@@ -71,13 +55,7 @@ export class SelfMetrics {
     for (const endpoint of ['task', 'task_stats']) this.requests.inc({ endpoint, outcome: 'success' }, 0);
     for (const reason of SERIES_DROP_REASONS) this.seriesDropped.inc({ reason }, 0);
     for (const reason of TIMESTAMP_REPLACE_REASONS) this.timestampsReplaced.inc({ reason }, 0);
-    if (options.defaultMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_RESOLUTION_MS });
-      // prom-client exposes these totals as gauges, which `promtool check metrics` rejects; the same
-      // numbers stay available as nodejs_active_handles / _requests / _resources (per type).
-      for (const name of NON_CONFORMING_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
-      for (const name of EVENT_LOOP_LAG_METRICS) this.registry.removeSingleMetric(name);
-    }
+    if (options.defaultMetrics ?? true) registerProcessMetrics(this.registry);
   }
 
   recordAttempt(observation: AttemptObservation): void {

@@ -111,6 +111,15 @@ describe('basic auth on the metrics endpoint', () => {
     expect(res.body).toContain('container_memory_working_set_bytes{container="app-0"');
   });
 
+  test('the scheme is case-insensitive (RFC 9110): "basic" and "BASIC" are accepted', async () => {
+    const token = Buffer.from('scraper:pa:ss').toString('base64');
+    expect((await get(exporter.metricsUrl, { Authorization: `basic ${token}` })).status).toBe(200);
+    expect((await get(exporter.metricsUrl, { Authorization: `BASIC ${token}` })).status).toBe(200);
+    // The credentials themselves stay case-sensitive.
+    expect((await get(exporter.metricsUrl, { Authorization: `basic ${token.toLowerCase()}` })).status).toBe(401);
+    expect((await get(exporter.metricsUrl, { Authorization: `Bearer ${token}` })).status).toBe(401);
+  });
+
   test('health stays open so the ECS health check works', async () => {
     expect((await get(exporter.url + '/health')).status).toBe(200);
   });

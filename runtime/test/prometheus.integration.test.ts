@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, ServerProcess, testConfig, until, which } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
+import { ExpositionPart } from '../src/exposition';
 import { silentLogger } from '../src/logger';
 import { SIMULATED_SHAPES, startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
@@ -56,6 +57,8 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
   let prometheus: ServerProcess | undefined;
   let promUrl: string;
   let dataDir: string;
+  // Counts the gzip members served: Prometheus asks for gzip by default (Accept-Encoding: gzip).
+  const gzipMembersServed = jest.spyOn(ExpositionPart.prototype, 'gzip', 'get');
 
   beforeAll(async () => {
     task = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, cpuCores: CPU_CORES, networkBytesPerSecond: NETWORK_BYTES_PER_SECOND });
@@ -145,6 +148,15 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
     // app-0 at 1x and app-1 at 2x the configured rate.
     expect(rate).toBeGreaterThan(3 * NETWORK_BYTES_PER_SECOND * 0.9);
     expect(rate).toBeLessThan(3 * NETWORK_BYTES_PER_SECOND * 1.1);
+  });
+
+  test('Prometheus scraped gzip (a multi-member body: self-metrics, then containers) and ingested every part of it', async () => {
+    // (Call counts are cleared before each test: wait for the next 1 s scrape.)
+    await until('a gzip scrape by Prometheus', () => gzipMembersServed.mock.calls.length >= 2, 5_000, 100);
+    // Series from both members: the first holds the self-metrics, the second the containers.
+    expect((await query('ecs_exporter_collections_total{job="ecs-sidecar",outcome="success"}')).length).toBe(1);
+    expect((await query('container_memory_working_set_bytes{job="ecs-sidecar"}')).map((r) => r.metric.container).sort()).toEqual(['app-0', 'app-1']);
+    expect((await query('process_resident_memory_bytes{job="ecs-sidecar"}')).length).toBe(1);
   });
 
   test('the up-style gauge reads 1 in Prometheus', async () => {

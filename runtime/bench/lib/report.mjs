@@ -1,4 +1,4 @@
-/** Renders results as Markdown tables (the README shows the same text). */
+/** Renders results as Markdown tables (docs/benchmark.md shows the same text). */
 import { round } from './statistics.mjs';
 
 const cell = (value, digits = 2) => (value === undefined || value === null || Number.isNaN(value) ? '–' : String(round(value, digits)));
@@ -6,17 +6,17 @@ const cell = (value, digits = 2) => (value === undefined || value === null || Nu
 export function renderMarkdown(results) {
   const lines = [];
   const m = results.machine;
-  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end${busyNote(m.loadAverageAtStart, m.nproc)}.`);
+  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; exporter started as the image starts it: \`node ${[...(results.settings.nodeArgs ?? []), 'lib/main.js'].join(' ')}\`; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end${busyNote(m.loadAverageAtStart, m.nproc)}.`);
   lines.push('');
-  lines.push('| mode | containers | samples per scrape | first scrape: ms (CPU ms) | CPU per collection (ms) | CPU per scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('| mode | containers | samples per scrape | first scrape: ms (CPU ms) | CPU per fresh data point (ms) | CPU per collection (ms) | CPU per cached scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | bytes per scrape gzip / plain | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const s of results.scenarios) {
     const rw = s.remoteWrite;
-    lines.push(`| ${s.mode} | ${s.containers} | ${s.expositionSamples} | ${cell(s.firstScrapeMs, 0)} (${cell(s.firstScrapeCpuMs, 0)}) | ${cell(s.cpuMsPerCollection)} | ${cell(s.cpuMsPerScrape)} | ${cell(s.idleCpuMsPerSecond)} | ${cell(s.steadyRssMiB, 1)} | ${cell(s.scrapeP50Ms)} / ${cell(s.scrapeP99Ms)} | ${cell(s.mixedScrapeP50Ms)} / ${cell(s.mixedScrapeP99Ms)} | ${rw ? cell(rw.samplesPerSecond, 0) : '–'} | ${rw ? cell(rw.bytesPerSample) : '–'} |`);
+    lines.push(`| ${s.mode} | ${s.containers} | ${s.expositionSamples} | ${cell(s.firstScrapeMs, 0)} (${cell(s.firstScrapeCpuMs, 0)}) | ${cell(s.cpuMsPerDataPoint)} | ${cell(s.cpuMsPerCollection)} | ${cell(s.cpuMsPerScrape)} | ${cell(s.idleCpuMsPerSecond)} | ${cell(s.steadyRssMiB, 1)} | ${cell(s.gzipBytesPerScrape, 0)} / ${cell(s.plainBytesPerScrape, 0)} | ${cell(s.scrapeP50Ms)} / ${cell(s.scrapeP99Ms)} | ${cell(s.mixedScrapeP50Ms)} / ${cell(s.mixedScrapeP99Ms)} | ${rw ? cell(rw.samplesPerSecond, 0) : '–'} | ${rw ? cell(rw.bytesPerSample) : '–'} |`);
   }
   lines.push('');
   const s = results.settings;
-  lines.push(`Latency and CPU per scrape: ${s.measuredScrapes} scrapes at ${s.scrapeRatePerSecond}/s over one keep-alive connection after ${s.warmupScrapes} warm-up, collections paused; "while collecting": ${s.mixedScrapes} more at ${s.scrapeRatePerSecond}/s with collections every ${s.collectInterval}. CPU per collection and steady RSS: collections every ${s.collectInterval} (15x the default) scraped ${s.steadyScrapeRatePerSecond}/s for ${s.collectWindowMs / 1000} s after ${s.collectWarmupMs / 1000} s warm-up; CPU from /proc/<pid>/stat of the exporter, idle CPU and scrape CPU subtracted. Remote write: decoded by the receiver in the same window (Active also scrapes labelled containers: none in the simulated task); bytes are snappy-compressed protobuf as on the wire.`);
+  lines.push(`Every scrape asks for gzip, as Prometheus does. CPU per fresh data point: collections every ${s.collectInterval} scraped at the same interval, (exporter CPU - idle CPU) / collections, i.e. one collection, its render and one scrape. Latency and CPU per cached scrape: ${s.measuredScrapes} scrapes at ${s.scrapeRatePerSecond}/s over one keep-alive connection after ${s.warmupScrapes} warm-up, collections paused; "while collecting": ${s.mixedScrapes} more at ${s.scrapeRatePerSecond}/s with collections every ${s.collectInterval}. CPU per collection and steady RSS: collections every ${s.collectInterval} (15x the default) scraped ${s.steadyScrapeRatePerSecond}/s for ${s.collectWindowMs / 1000} s after ${s.collectWarmupMs / 1000} s warm-up; CPU summed over the exporter's threads from /proc/<pid>/task/*/schedstat, idle CPU and scrape CPU subtracted. Remote write: decoded by the receiver in the same window (Active also scrapes labelled containers: none in the simulated task); bytes are snappy-compressed protobuf as on the wire.`);
   if (results.outage) {
     const o = results.outage;
     lines.push('');

@@ -79,12 +79,13 @@ async function launch({ settings, fixtureInfo, collectInterval, active, extraEnv
   }
 }
 
-function scrape(exporter, origin, count, settings) {
+function scrape(exporter, origin, count, settings, headers = {}) {
   return scrapeAtFixedRate({
     origin,
     path: METRICS_PATH,
     count,
     ratePerSecond: settings.scrapeRatePerSecond,
+    headers,
     assertAlive: (what) => exporter.assertAlive(what),
   });
 }
@@ -105,6 +106,9 @@ async function measureScrapes({ settings, fixtureInfo, active }) {
     const run = await scrape(exporter, origin, settings.measuredScrapes, settings);
     const cpuDuringScrapes = readCpuMs(exporter.pid) - cpuBefore;
     const cpuMsPerScrape = Math.max(0, cpuDuringScrapes - (idleCpuMsPerSecond * run.durationMs) / 1000) / settings.measuredScrapes;
+    // Bytes of one scrape as Prometheus asks for it (gzip) and as a client without gzip gets it.
+    const plain = await scrape(exporter, origin, 1, settings, { 'accept-encoding': 'identity' });
+    if (run.lastEncoding !== 'gzip' || plain.lastEncoding !== undefined) throw new Error(`expected gzip for Accept-Encoding: gzip and plain otherwise, got ${run.lastEncoding} and ${plain.lastEncoding}`);
 
     return {
       firstScrapeMs,
@@ -115,7 +119,8 @@ async function measureScrapes({ settings, fixtureInfo, active }) {
       scrapeP99Ms: quantile(run.latenciesMs, 0.99),
       scrapeMaxMs: Math.max(...run.latenciesMs),
       lateScrapeStarts: run.lateStarts,
-      expositionBytes: run.lastBodyBytes,
+      gzipBytesPerScrape: run.lastBodyBytes,
+      plainBytesPerScrape: plain.lastBodyBytes,
       expositionSamples: countExpositionSamples(run.lastBodyText),
       rssMiB: readMemoryMiB(exporter.pid).rssMiB,
     };
@@ -173,6 +178,9 @@ async function measureCollections({ settings, fixture, fixtureInfo, active, idle
     // What is left after idle time and the (separately measured) cost of the steady scrapes.
     const scrapeCpu = steadyScrapes.latenciesMs.length * cpuMsPerScrape;
     const cpuMsPerCollection = Math.max(0, cpuDelta - (idleCpuMsPerSecond * windowMs) / 1000 - scrapeCpu) / collections;
+    // Collections and scrapes at the same interval: each collection is scraped once, as a
+    // Prometheus with scrape_interval = collectInterval would. Idle CPU is not part of the point.
+    const cpuMsPerDataPoint = Math.max(0, cpuDelta - (idleCpuMsPerSecond * windowMs) / 1000) / collections;
 
     let remoteWrite;
     if (active) {
@@ -205,6 +213,8 @@ async function measureCollections({ settings, fixture, fixtureInfo, active, idle
       firstScrapeCpuMs,
       collections,
       cpuMsPerCollection,
+      cpuMsPerDataPoint,
+      steadyScrapes: steadyScrapes.latenciesMs.length,
       collectionsPerSecond: (collections * 1000) / windowMs,
       mixedScrapeP50Ms: quantile(mixed.latenciesMs, 0.5),
       mixedScrapeP99Ms: quantile(mixed.latenciesMs, 0.99),
@@ -262,6 +272,7 @@ export async function runScenario({ mode, containers, settings, fixture, log }) 
     startupRuns: startups.length,
     cpuMsPerScrape: scrapes.cpuMsPerScrape,
     cpuMsPerCollection: collections.cpuMsPerCollection,
+    cpuMsPerDataPoint: collections.cpuMsPerDataPoint,
     idleCpuMsPerSecond: scrapes.idleCpuMsPerSecond,
     steadyRssMiB: collections.steadyRssMiB,
     rssScrapedAt50PerSecondMiB: scrapes.rssMiB,
@@ -272,7 +283,8 @@ export async function runScenario({ mode, containers, settings, fixture, log }) 
     mixedScrapeP50Ms: collections.mixedScrapeP50Ms,
     mixedScrapeP99Ms: collections.mixedScrapeP99Ms,
     expositionSamples: scrapes.expositionSamples,
-    expositionBytes: scrapes.expositionBytes,
+    gzipBytesPerScrape: scrapes.gzipBytesPerScrape,
+    plainBytesPerScrape: scrapes.plainBytesPerScrape,
     collectionsMeasured: collections.collections,
     remoteWrite: collections.remoteWrite,
     simulatedTask: fixtureInfo.description,

@@ -2,7 +2,11 @@
  * Scrapes the exporter at a fixed rate over one keep-alive connection, like a Prometheus server
  * does, and records each scrape's latency (request sent to last body byte received).
  */
+import { gunzipSync } from 'node:zlib';
 import { Client } from 'undici';
+
+/** What Prometheus sends: it asks for gzip on every scrape. */
+export const PROMETHEUS_HEADERS = { accept: 'text/plain;version=0.0.4', 'accept-encoding': 'gzip' };
 
 /**
  * Runs `count` scrapes, one every 1000/ratePerSecond ms on a fixed schedule (a slow scrape does
@@ -14,6 +18,7 @@ export async function scrapeAtFixedRate({ origin, path, count, ratePerSecond, he
   const periodMs = 1000 / ratePerSecond;
   const latenciesMs = [];
   let lastBody;
+  let lastEncoding;
   let lateStarts = 0;
   const startedAtMs = performance.now();
   try {
@@ -24,7 +29,7 @@ export async function scrapeAtFixedRate({ origin, path, count, ratePerSecond, he
       else if (i > 0 && waitMs < -periodMs) lateStarts += 1;
       assertAlive('scraping');
       const sentAtMs = performance.now();
-      const response = await client.request({ path, method: 'GET', headers: { accept: 'text/plain;version=0.0.4', ...headers } });
+      const response = await client.request({ path, method: 'GET', headers: { ...PROMETHEUS_HEADERS, ...headers } });
       const body = await response.body.arrayBuffer();
       const latencyMs = performance.now() - sentAtMs;
       if (response.statusCode !== 200) {
@@ -32,14 +37,17 @@ export async function scrapeAtFixedRate({ origin, path, count, ratePerSecond, he
       }
       latenciesMs.push(latencyMs);
       lastBody = body;
+      lastEncoding = response.headers['content-encoding'];
     }
   } finally {
     await client.close();
   }
   return {
     latenciesMs,
+    /** Bytes on the wire (compressed when the exporter answered gzip). */
     lastBodyBytes: lastBody?.byteLength ?? 0,
-    lastBodyText: lastBody ? Buffer.from(lastBody).toString('utf8') : '',
+    lastEncoding,
+    lastBodyText: lastBody ? (lastEncoding === 'gzip' ? gunzipSync(Buffer.from(lastBody)) : Buffer.from(lastBody)).toString('utf8') : '',
     lateStarts,
     durationMs: performance.now() - startedAtMs,
   };

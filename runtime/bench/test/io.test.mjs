@@ -1,4 +1,4 @@
-// The benchmark's I/O parts against real local servers and processes: run with `node --test bench/test/`.
+// The benchmark's I/O parts against real local servers and processes: run with `node --test "bench/test/*.test.mjs"`.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -1,9 +1,11 @@
-// Unit tests of the benchmark's own measuring parts: run with `node --test bench/test/`.
+// Unit tests of the benchmark's own measuring parts: run with `node --test "bench/test/*.test.mjs"`.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { evaluateBudgets } from '../lib/budgets.mjs';
+import { imageNodeArgs } from '../lib/image-command.mjs';
 import { readQueueState } from '../lib/outage.mjs';
-import { parseCpuMsFromStat, parseStatusFieldMiB, readCpuMs, readMemoryMiB } from '../lib/proc-stats.mjs';
+import { parseCpuMsFromStat, parseSchedstatNs, parseStatusFieldMiB, readCpuMs, readMemoryMiB } from '../lib/proc-stats.mjs';
 import { countExpositionSamples, hasContainerMetrics } from '../lib/scenarios.mjs';
 import { stageRunCommands } from '../lib/shipped-size.mjs';
 import { quantile } from '../lib/statistics.mjs';
@@ -16,6 +18,11 @@ test('CPU time is read from utime+stime even when the command name has spaces an
 
 test('an unparsable stat line is an error, not zero CPU', () => {
   assert.throws(() => parseCpuMsFromStat('garbage', 100), /cannot parse utime\/stime/);
+});
+
+test('schedstat gives on-CPU nanoseconds (its first field)', () => {
+  assert.equal(parseSchedstatNs('1234567890 5000 42\n'), 1234567890);
+  assert.throws(() => parseSchedstatNs('x y z'), /cannot parse schedstat/);
 });
 
 test('VmRSS in kB becomes MiB', () => {
@@ -61,20 +68,31 @@ test('queue depth, capacity and drops are read from the exporter self-metrics', 
 test('budgets: worst value decides, missing scenarios are n/a rather than a pass', () => {
   const results = {
     scenarios: [
-      { mode: 'passive', containers: 10, steadyRssMiB: 40, cpuMsPerScrape: 2.5, firstScrapeMs: 200, scrapeP99Ms: 1, mixedScrapeP99Ms: 1 },
-      { mode: 'passive', containers: 50, steadyRssMiB: 70, cpuMsPerScrape: 3, firstScrapeMs: 300, scrapeP99Ms: 4, mixedScrapeP99Ms: 6 },
+      { mode: 'passive', containers: 10, steadyRssMiB: 58, cpuMsPerDataPoint: 5, firstScrapeMs: 100, mixedScrapeP99Ms: 1 },
+      { mode: 'passive', containers: 50, steadyRssMiB: 70, cpuMsPerDataPoint: 5, firstScrapeMs: 120, mixedScrapeP99Ms: 6 },
     ],
     shippedSize: { method: 'test', totalBytes: 10 * 1024 * 1024 },
   };
   const byId = Object.fromEntries(evaluateBudgets(results).map((b) => [b.id, b]));
-  assert.equal(byId['passive-steady-rss'].verdict, 'MISS');
-  assert.equal(byId['passive-steady-rss'].worst.value, 70);
+  assert.equal(byId['passive-steady-rss-10'].verdict, 'PASS');
+  assert.equal(byId['passive-steady-rss-50'].verdict, 'MISS');
+  assert.equal(byId['passive-steady-rss-50'].worst.value, 70);
   assert.equal(byId['p99-scrape-latency-50'].verdict, 'MISS');
   assert.match(byId['p99-scrape-latency-50'].worst.where, /collections running/);
-  assert.equal(byId['cpu-per-scrape-10'].verdict, 'MISS');
+  assert.equal(byId['cpu-per-data-point-10'].verdict, 'MISS');
+  assert.equal(byId['cpu-per-data-point-50'].verdict, 'PASS');
+  assert.equal(byId['cpu-per-data-point-200'].verdict, 'n/a');
   assert.equal(byId['first-scrape'].verdict, 'PASS');
   assert.equal(byId['shipped-size'].verdict, 'PASS');
   assert.equal(byId['active-full-queue-rss'].verdict, 'n/a');
+});
+
+test('the benchmark starts node with the V8 flags of the image\'s CMD', () => {
+  const dockerfile = ['FROM node:24', 'HEALTHCHECK CMD ["node", "/app/lib/healthcheck.js"]', 'CMD ["node", "--max-semi-space-size=1", "/app/lib/main.js"]'].join('\n');
+  assert.deepEqual(imageNodeArgs(dockerfile), ['--max-semi-space-size=1']);
+  assert.deepEqual(imageNodeArgs('CMD ["node", "/app/lib/main.js"]'), []);
+  assert.throws(() => imageNodeArgs('CMD ["sh", "-c", "x"]'), /not node/);
+  assert.deepEqual(imageNodeArgs(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8')).every((arg) => arg.startsWith('--')), true);
 });
 
 test('the RUN commands of the Dockerfile stage the image copies node_modules from are found, continuation lines joined', () => {

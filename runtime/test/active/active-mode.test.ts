@@ -145,7 +145,7 @@ test('sidecar and scraped series reach the receiver with the target labels, and 
   }
 });
 
-test('a container that stops gets a staleness marker on each of its series', async () => {
+test('a container that stops gets a staleness marker on each of its resource series', async () => {
   const sim = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, includeStopped: false });
   const aws = await awsErrorServer('AccessDeniedException', 400);
   const receiver = new StrictReceiver();
@@ -174,7 +174,10 @@ test('a container that stops gets a staleness marker on each of its series', asy
   }), { host: '127.0.0.1', logger: silentLogger, defaultMetrics: false });
   try {
     await startActiveMode(exporter, { awsEndpoint: aws.endpoint, awsWorkerPath: enrichmentWorker(), awsCredentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) });
-    const app1Series = () => [...receiver.series.entries()].filter(([k]) => k.includes('"container","app-1"'));
+    // Its resource series end; the state series from the metadata (health, exit code) go on, as ECS
+    // still lists a stopped container.
+    const stateSeries = /ecs_container_(health_status|exit_code)/;
+    const app1Series = () => [...receiver.series.entries()].filter(([k]) => k.includes('"container","app-1"') && !stateSeries.test(k));
     await until('app-1 series', () => app1Series().length > 0 && app1Series().every(([, s]) => s.length >= 2));
     const before = app1Series().length;
     app1Stopped = true;
