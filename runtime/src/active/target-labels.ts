@@ -1,8 +1,10 @@
 /**
- * The target labels the central discovery attaches to a scraped container (DESIGN.md), computed
- * from the task metadata plus what the AWS APIs added. Active mode attaches the same set so dashboards
- * cannot tell the modes apart. Empty values are left out (remote write forbids them), and a metadata
- * field of the wrong type is left out too: it loses that label, never the series.
+ * The target labels the central discovery attaches to a scraped container (job and container, cluster,
+ * workload and service, task definition name and version, task id and pod, VPC and subnet,
+ * availability zone, namespace, region, account, tenant, and each task tag as `tag_<snake_case>`),
+ * computed from the task metadata plus what the AWS APIs added. Active mode attaches the same set so
+ * dashboards cannot tell the modes apart. Empty values are left out (remote write forbids them), and a
+ * metadata field of the wrong type is left out too: it loses that label, never the series.
  *
  * The labels that do not depend on which container is the target (cluster, workload, task_id, ...)
  * come without `job`/`container` when the container is unknown.
