@@ -19,7 +19,7 @@ const SEED = 20240611;
 const AT_MS = Date.parse('2024-06-10T08:10:00Z');
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 /** The enrichment as it may answer: some fields, tags whose keys and values are anything. */
-const RECORDED_AWS: AwsTaskInfo = { serviceName: 'checkout', vpcId: 'vpc-1', tags: { 'aws:ecs:serviceName': 'checkout', CostCenter: '', '': 'x', 'Team Name!': 'payments' } };
+const RECORDED_AWS: AwsTaskInfo = { serviceName: 'checkout', vpcId: 'vpc-1', tags: { 'aws:ecs:serviceName': 'checkout', 'CostCenter': '', '': 'x', 'Team Name!': 'payments' } };
 
 interface DecodedRequest { timeseries: Array<{ labels: Array<{ name: string; value: string }>; samples: Array<{ value: number }> }> }
 
