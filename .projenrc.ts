@@ -185,7 +185,7 @@ for (const pattern of [
   project.addPackageIgnore(pattern);
 }
 
-// Language bindings and template lint (issue 5). Under CI=true `build` packages js only, so each
+// Language bindings and template lint. Under CI=true `build` packages js only, so each
 // binding test builds its own package with jsii-pacmak first (after `build` compiled the .jsii).
 function packagingTask(name: string) {
   const task = project.tasks.tryFind(name);

@@ -3,7 +3,7 @@ import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
 import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
-const FAST_CLIENT = { sleep: async () => undefined, timeoutMs: 300 };
+const FAST_CLIENT = { clock: { sleep: async () => undefined }, timeoutMs: 300 };
 
 describe('metrics endpoint against a simulated Fargate task', () => {
   let task: SimulatedTask;
@@ -169,7 +169,7 @@ describe('metadata client retries', () => {
     const exporter = await startExporter(testConfig({ ECS_CONTAINER_METADATA_URI_V4: task.metadataUri }), {
       host: '127.0.0.1',
       logger: silentLogger,
-      metadataClient: { sleep: async (ms) => void sleeps.push(ms) },
+      metadataClient: { clock: { sleep: async (ms) => void sleeps.push(ms) }, random: () => 0.5 },
     });
     try {
       // startExporter began the first collection; collectNow() joins it rather than starting another.
@@ -179,7 +179,7 @@ describe('metadata client retries', () => {
       const errors = (exposedValue(body, 'ecs_exporter_metadata_requests_total{endpoint="task",outcome="http_error"}') ?? 0)
         + (exposedValue(body, 'ecs_exporter_metadata_requests_total{endpoint="task_stats",outcome="http_error"}') ?? 0);
       expect(errors).toBe(2);
-      expect(sleeps.every((ms) => ms === 250 || ms === 500)).toBe(true);
+      expect(sleeps.every((ms) => ms === 125 || ms === 250)).toBe(true);
     } finally {
       await exporter.stop();
       await task.stop();

@@ -4,7 +4,7 @@ import * as exposition from '../src/exposition';
 import { silentLogger } from '../src/logger';
 import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
-const FAST_CLIENT = { sleep: async () => undefined, timeoutMs: 300 };
+const FAST_CLIENT = { clock: { sleep: async () => undefined }, timeoutMs: 300 };
 const APP_0_CPU = 'container_cpu_usage_seconds_total{container="app-0",image="public.ecr.aws/sim/app:1.0.0",cluster="sim-cluster",task_id="0f1e2d3c4b5a69788796a5b4c3d2e1f0",ecs_taskdef_name="sim",ecs_taskdef_version="1",availability_zone="us-west-2a",launch_type="FARGATE"}';
 
 /** Calls of renderFamilies that rendered the container families (not the small self-metric sources). */

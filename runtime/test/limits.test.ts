@@ -1,5 +1,7 @@
 import { collect, loadShape } from './fixtures';
+import { VARIABLES } from '../src/environment-contract.generated';
 import { renderFamilies } from '../src/exposition';
+import { SampleSink } from '../src/metrics/sample-sink';
 import { MAX_DEVICES_PER_CONTAINER, MAX_INTERFACES_PER_CONTAINER } from '../src/metrics/transform';
 import type { MetricFamily } from '../src/model';
 
@@ -74,4 +76,11 @@ describe('block devices are capped per container', () => {
     expect(reads).toHaveLength(MAX_DEVICES_PER_CONTAINER);
     expect(result.seriesDropped).toEqual({ device_limit: (1000 - MAX_DEVICES_PER_CONTAINER) * 2 });
   });
+});
+
+test('without a configured limit a collection keeps the environment contract\'s default number of series', () => {
+  const limit = VARIABLES.maxSeriesPerCollection.default;
+  const sink = new SampleSink();
+  for (let i = 0; i <= limit; i++) sink.add('container_cpu_usage_seconds_total', { container: `c${i}` }, i);
+  expect(sink.dropped()).toEqual({ series_limit: 1 });
 });

@@ -29,17 +29,19 @@ async function failureOf(promise: Promise<unknown>): Promise<MetadataError> {
 describe('metadata client', () => {
   const observations: AttemptObservation[] = [];
   const sleeps: number[] = [];
+  let random = () => 0.5;
   let endpoint: Awaited<ReturnType<typeof scriptedEndpoint>> | undefined;
   let client: MetadataClient | undefined;
 
   const clientFor = (url: string, timeoutMs = 2000) => {
-    client = new MetadataClient({ baseUrl: url + '/', timeoutMs, sleep: async (ms) => void sleeps.push(ms), onAttempt: (o) => observations.push(o) });
+    client = new MetadataClient({ baseUrl: url + '/', timeoutMs, random: () => random(), clock: { sleep: async (ms) => void sleeps.push(ms) }, onAttempt: (o) => observations.push(o) });
     return client;
   };
 
   beforeEach(() => {
     observations.length = 0;
     sleeps.length = 0;
+    random = () => 0.5;
   });
   afterEach(async () => {
     await client?.close();
@@ -50,8 +52,18 @@ describe('metadata client', () => {
   test('retries 5xx with exponential backoff, then succeeds', async () => {
     endpoint = await scriptedEndpoint([status(500), status(503), status(200, '{"Cluster":"c"}')]);
     await expect(clientFor(endpoint.url).fetchTask()).resolves.toEqual({ Cluster: 'c' });
-    expect(sleeps).toEqual([250, 500]);
+    // Half of each exponential step (250 ms, then 500 ms) with the random source pinned at 0.5.
+    expect(sleeps).toEqual([125, 250]);
     expect(observations.map((o) => [o.endpoint, o.outcome, o.statusCode])).toEqual([['task', 'http_error', 500], ['task', 'http_error', 503], ['task', 'success', 200]]);
+  });
+
+  test('retry delays are jittered within the exponential step, so sidecars started together do not retry together', async () => {
+    const draws = [0, 0.999, 0.25, 0.75];
+    random = () => draws.shift()!;
+    endpoint = await scriptedEndpoint([status(500)]);
+    await failureOf(clientFor(endpoint.url).fetchTask());
+    await failureOf(client!.fetchTask());
+    expect(sleeps).toEqual([0, 0.999 * 500, 0.25 * 250, 0.75 * 500]);
   });
 
   test('gives up after 3 attempts with an error naming the path, the status and the attempts', async () => {

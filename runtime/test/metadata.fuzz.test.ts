@@ -6,16 +6,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fc from 'fast-check';
-import { collect, loadShape, type ShapeName } from './fixtures';
+import { collect, loadShape } from './fixtures';
 import { which } from './helpers';
+import { pathsOf, SHAPES, taskJson, taskStatsJson, withReplaced, WRONG_VALUES } from './metadata-arbitraries';
 import { METADATA_REPROS } from './metadata-repros';
 import { renderFamilies } from '../src/exposition';
 
 const SEED = 20240611;
 const MAX_SERIES = 500;
-const SHAPES: readonly ShapeName[] = ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2', 'ec2-awsvpc-health-cgroupv2'];
-/** Values of every JSON type (and the odd ones a reader must not trust) put in place of each field. */
-const WRONG_VALUES: readonly unknown[] = [null, 7, -1.5, 'x', '', true, {}, [], [null], { a: 1 }, '0001-01-01T00:00:00Z'];
 
 const SAMPLE_LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\["\\n])*",?)*\})? (\S+)$/;
 
@@ -55,28 +53,6 @@ function runCase(task: unknown, stats: unknown): void {
   if (text !== '' && promtoolSamples.length < 30 && cases % 13 === 0) promtoolSamples.push(text);
 }
 
-/** Every path of a JSON value, as key lists. */
-function pathsOf(value: unknown, prefix: readonly (string | number)[] = []): (readonly (string | number)[])[] {
-  if (value === null || typeof value !== 'object') return [prefix];
-  const keys: (string | number)[] = Array.isArray(value) ? value.map((_, i) => i) : Object.keys(value);
-  return [prefix, ...keys.flatMap((key) => pathsOf((value as Record<string | number, unknown>)[key], [...prefix, key]))];
-}
-
-/** Runs `run` with the value at `path` of `root` replaced, then puts the original back (the reader never mutates its input). */
-function withReplaced(root: unknown, path: readonly (string | number)[], value: unknown, run: (changed: unknown) => void): void {
-  if (path.length === 0) return run(value);
-  let parent = root as Record<string | number, unknown>;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const key = path[path.length - 1];
-  const original = parent[key];
-  parent[key] = value;
-  try {
-    run(root);
-  } finally {
-    parent[key] = original;
-  }
-}
-
 describe('fuzzing reader, transform and exposition', () => {
   test('a wrong type at every path of every recorded shape (task and stats) gives a valid exposition', () => {
     const before = cases;
@@ -103,43 +79,7 @@ describe('fuzzing reader, transform and exposition', () => {
   });
 
   test('task-shaped JSON with any value at each known field (seeded) gives a valid exposition', () => {
-    const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(...WRONG_VALUES), fc.string({ unit: 'grapheme' }), fc.double());
-    const ids = fc.constantFrom('a', 'b', 'c', '__proto__', 'constructor');
-    const container = fc.record({
-      Name: fc.oneof(fc.constantFrom('app', 'app', '~internal~ecs~pause', 'we"ird\\name\n'), anyValue),
-      DockerId: fc.oneof(ids, anyValue),
-      Image: anyValue,
-      Type: fc.oneof(fc.constantFrom('NORMAL', 'CNI_PAUSE'), anyValue),
-      Labels: fc.oneof(fc.dictionary(fc.string(), anyValue, { maxKeys: 4 }), anyValue),
-      ExitCode: anyValue,
-      Health: fc.oneof(fc.record({ status: fc.oneof(fc.constantFrom('HEALTHY', 'UNHEALTHY', 'UNKNOWN'), anyValue) }, { requiredKeys: [] }), anyValue),
-      Limits: fc.oneof(fc.record({ CPU: anyValue, Memory: anyValue }, { requiredKeys: [] }), anyValue),
-      StartedAt: anyValue,
-      RestartCount: anyValue,
-      Networks: fc.oneof(fc.array(fc.record({ NetworkMode: fc.oneof(fc.constantFrom('awsvpc', 'bridge', 'host'), anyValue) }), { maxLength: 2 }), anyValue),
-    }, { requiredKeys: [] });
-    const counters = fc.dictionary(fc.string(), fc.oneof(fc.nat(), anyValue), { maxKeys: 6 });
-    const stats = fc.oneof(fc.constant(null), fc.constant({}), anyValue, fc.record({
-      read: fc.oneof(fc.date().map((d) => (Number.isNaN(d.getTime()) ? 'bad' : d.toISOString())), anyValue),
-      cpu_stats: fc.oneof(fc.record({ cpu_usage: fc.oneof(counters, anyValue) }), anyValue),
-      memory_stats: fc.oneof(fc.record({ usage: anyValue, stats: fc.oneof(counters, anyValue) }, { requiredKeys: [] }), anyValue),
-      networks: fc.oneof(fc.dictionary(fc.string(), fc.oneof(counters, anyValue), { maxKeys: 40 }), anyValue),
-      blkio_stats: fc.oneof(fc.record({ io_service_bytes_recursive: fc.oneof(fc.array(fc.record({ major: anyValue, minor: anyValue, op: fc.oneof(fc.constantFrom('read', 'Write'), anyValue), value: anyValue }), { maxLength: 80 }), anyValue) }), anyValue),
-    }, { requiredKeys: [] }));
-    const task = fc.record({
-      Cluster: anyValue,
-      TaskARN: anyValue,
-      Family: anyValue,
-      Revision: anyValue,
-      AvailabilityZone: anyValue,
-      LaunchType: fc.oneof(fc.constant('FARGATE'), anyValue),
-      Limits: anyValue,
-      EphemeralStorageMetrics: anyValue,
-      PullStartedAt: anyValue,
-      PullStoppedAt: anyValue,
-      Containers: fc.oneof(fc.array(fc.oneof(container, anyValue), { maxLength: 6 }), anyValue),
-    }, { requiredKeys: [] });
-    fc.assert(fc.property(task, fc.dictionary(ids, stats, { maxKeys: 4 }), (t, s) => runCase(t, s)), { seed: SEED, numRuns: 1500 });
+    fc.assert(fc.property(taskJson, taskStatsJson, (t, s) => runCase(t, s)), { seed: SEED, numRuns: 1500 });
   });
 
   test('huge arrays (bounded: 2,000 containers, 20 of them with 2,000 interfaces) stay within the series limit', () => {

@@ -72,7 +72,7 @@ export async function startActiveMode(exporter: ActiveExporter, deps: ActiveMode
   const { awsCredentials: credentials, transport, backoff } = deps;
   const { queue, stats, writer } = createSender({ rw, clock, logger, latestTask, credentials, transport, backoff });
   const child = new EnrichmentProcess({ endpoint: deps.awsEndpoint, credentials: deps.awsCredentials, workerPath: deps.awsWorkerPath });
-  const enrichment = new TaskEnrichment({ process: child, clock, logger, latestTask, retry: deps.enrichmentRetry });
+  const enrichment = new TaskEnrichment({ process: child, clock, logger, failures, latestTask, retry: deps.enrichmentRetry });
   const identity = new SelfIdentity({ metadataUri: config.metadataUri, port: exporter.port, metricsPath: config.metricsPath, logger });
   const scraper = new TaskScraper({ logger, clock, timeoutMs: Math.min(10_000, config.scrapeIntervalMs) });
   const own = new OwnSeriesSource({ registry: exporter.selfMetrics.registry, extraFamilies: () => stats.families(), failures });

@@ -8,8 +8,9 @@
 import { httpGet } from './http-get';
 import type { Logger } from '../logger';
 import { firstNetwork, PATH_LABEL, PORT_LABEL } from './scrape/discovery';
-import { isRecord, text } from '../core/fields';
-import type { TaskMetadata } from '../metadata/types';
+import { text } from '../core/fields';
+import { readContainer } from '../metadata/reader';
+import type { ContainerMetadata, TaskMetadata } from '../metadata/types';
 
 export interface OwnContainer {
   readonly name?: string;
@@ -30,7 +31,7 @@ const TIMEOUT_MS = 2_000;
 const MAX_BYTES = 1024 * 1024;
 
 export class SelfIdentity {
-  private fetched: Record<string, unknown> | undefined;
+  private fetched: ContainerMetadata | undefined;
   private warned = false;
 
   constructor(private readonly options: SelfIdentityOptions) {}
@@ -39,9 +40,10 @@ export class SelfIdentity {
   async resolve(): Promise<void> {
     try {
       const response = await httpGet(this.options.metadataUri, { timeoutMs: TIMEOUT_MS, maxBytes: MAX_BYTES, headers: { accept: 'application/json' } });
-      const body: unknown = response.status === 200 ? JSON.parse(response.body) : undefined;
-      if (isRecord(body) && text(body.Name) !== undefined) this.fetched = body;
-      else throw new Error(`HTTP ${response.status} or no container Name`);
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+      const own = readContainer(JSON.parse(response.body));
+      if (text(own?.Name) === undefined) throw new Error('no container Name');
+      this.fetched = own;
     } catch (err) {
       this.options.logger.debug('own container metadata unavailable; identifying the sidecar by its docker labels', { reason: (err as Error).message });
     }
@@ -55,7 +57,7 @@ export class SelfIdentity {
       this.options.logger.warn(own
         ? 'own container metadata unavailable: the sidecar is identified by its docker labels'
         : 'cannot identify the sidecar\'s own container (metadata and docker labels): its own series go out without job/container', {
-        container: text(own?.Name), [PORT_LABEL]: String(this.options.port), [PATH_LABEL]: this.options.metricsPath,
+        container: own?.Name, [PORT_LABEL]: String(this.options.port), [PATH_LABEL]: this.options.metricsPath,
       });
     }
     const ip = firstNetwork(own).ip ?? taskIp(task);
@@ -66,20 +68,15 @@ export class SelfIdentity {
     };
   }
 
-  private byDockerLabels(task: TaskMetadata | undefined): Record<string, unknown> | undefined {
-    const containers: unknown = task?.Containers;
-    if (!Array.isArray(containers)) return undefined;
-    return containers.find((c): c is Record<string, unknown> => isRecord(c) && isRecord(c.Labels)
-      && c.Labels[PORT_LABEL] === String(this.options.port) && c.Labels[PATH_LABEL] === this.options.metricsPath);
+  private byDockerLabels(task: TaskMetadata | undefined): ContainerMetadata | undefined {
+    return task?.Containers?.find((c) => c.Labels?.[PORT_LABEL] === String(this.options.port) && c.Labels?.[PATH_LABEL] === this.options.metricsPath);
   }
 }
 
 /** awsvpc: every container has the task's address, so any of them tells it. */
 function taskIp(task: TaskMetadata | undefined): string | undefined {
-  const containers: unknown = task?.Containers;
-  if (!Array.isArray(containers)) return undefined;
-  for (const c of containers) {
-    const network = isRecord(c) ? firstNetwork(c) : {};
+  for (const container of task?.Containers ?? []) {
+    const network = firstNetwork(container);
     if (network.mode === 'awsvpc') return network.ip;
   }
   return undefined;

@@ -1,14 +1,18 @@
 /**
- * The target labels the central discovery attaches to a scraped container (DESIGN.md), computed
- * from the task metadata plus what the AWS APIs added. Active mode attaches the same set so dashboards
- * cannot tell the modes apart. Empty values are left out (remote write forbids them), and a metadata
- * field of the wrong type is left out too: it loses that label, never the series.
+ * The target labels the central discovery attaches to a scraped container (job and container, cluster,
+ * workload and service, task definition name and version, task id and pod, VPC and subnet,
+ * availability zone, namespace, region, account, tenant, and each task tag as `tag_<snake_case>`),
+ * computed from the task metadata plus what the AWS APIs added. Active mode attaches the same set so
+ * dashboards cannot tell the modes apart. Empty values are left out (remote write forbids them); the
+ * task comes typed from the metadata reader, which already left out fields of the wrong type (a
+ * numeric `Revision` arrives as its text).
  *
  * The labels that do not depend on which container is the target (cluster, workload, task_id, ...)
  * come without `job`/`container` when the container is unknown.
  */
 import type { AwsTaskInfo } from './aws/task-info';
 import { seriesKey, seriesLabels, type LabelPair } from './sender';
+import { text } from '../core/fields';
 import { parseTaskIdentity } from '../core/task-identity';
 import type { TaskMetadata } from '../metadata/types';
 import type { Labels } from '../model';
@@ -25,8 +29,7 @@ export interface TargetLabelInputs {
 }
 
 export function targetLabels(inputs: TargetLabelInputs): Labels {
-  const { aws, containerName } = inputs;
-  const task = inputs.task as Record<string, unknown>;
+  const { task, aws, containerName } = inputs;
   const identity = parseTaskIdentity(task.TaskARN, task.Cluster);
   const family = text(task.Family) ?? aws.taskDefinitionFamily;
   const revision = text(task.Revision) ?? aws.taskDefinitionRevision;
@@ -49,7 +52,7 @@ export function targetLabels(inputs: TargetLabelInputs): Labels {
     pod: workload && identity.taskId ? `${workload}-${identity.taskId}` : undefined,
     vpc_id: aws.vpcId,
     subnet_id: aws.subnetId,
-    availability_zone: text(task.AvailabilityZone),
+    availability_zone: task.AvailabilityZone,
     namespace: 'AWS/ECS',
     region: identity.region ?? inputs.region,
     account_id: identity.accountId,
@@ -60,12 +63,6 @@ export function targetLabels(inputs: TargetLabelInputs): Labels {
     if (typeof value === 'string' && value !== '') result[name] = value;
   }
   return result;
-}
-
-/** A non-empty string as is; a finite number (e.g. `Revision: 7`) as its text; anything else is absent. */
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  return typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
 }
 
 /**

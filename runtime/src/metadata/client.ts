@@ -1,7 +1,7 @@
 /**
  * HTTP client for the ECS Task Metadata Endpoint v4. It only moves bytes: GET with timeouts over a
- * keep-alive connection, retries with exponential backoff (the endpoint answers 500 for the first
- * requests after task start), JSON parsing, and one observation per attempt for the self-metrics.
+ * keep-alive connection, retries with the runtime's one backoff policy (the endpoint answers 500 for
+ * the first requests after task start), JSON parsing, and one observation per attempt for the self-metrics.
  * What it returns is untyped JSON; `reader.ts` types it.
  *
  * It uses Node's built-in `http` rather than undici: for two plain GETs per collection on a
@@ -9,6 +9,8 @@
  * which every task running the sidecar would pay.
  */
 import { Agent, get } from 'node:http';
+import { backoffDelayMs, type BackoffPolicy } from '../core/backoff';
+import { systemClock, type Clock } from '../core/clock';
 
 export type MetadataEndpoint = 'task' | 'task_stats';
 export type AttemptOutcome = 'success' | 'http_error' | 'network_error' | 'timeout' | 'invalid_body';
@@ -27,10 +29,12 @@ export interface MetadataClientOptions {
   readonly timeoutMs?: number;
   /** Attempts per call, first included. @default 3 */
   readonly attempts?: number;
-  /** Backoff before the 2nd attempt; doubles each time. @default 250 */
-  readonly backoffMs?: number;
-  /** Injected so tests do not wait. */
-  readonly sleep?: (ms: number) => Promise<void>;
+  /** Delays between attempts (full jitter). @default METADATA_BACKOFF */
+  readonly backoff?: BackoffPolicy;
+  /** Uniform in [0, 1), for the jitter; injected so tests can pin it. @default Math.random */
+  readonly random?: () => number;
+  /** Sleeps between attempts; injected so tests do not wait. @default systemClock */
+  readonly clock?: Pick<Clock, 'sleep'>;
   /** Injected clock for latency, in ms. */
   readonly now?: () => number;
   /** Called once per attempt (self-metrics). */
@@ -47,14 +51,18 @@ export class MetadataError extends Error {
   }
 }
 
+/** 250 ms doubling (a call makes few attempts, so the cap is rarely reached); the endpoint sends no Retry-After. */
+export const METADATA_BACKOFF: BackoffPolicy = { minMs: 250, maxMs: 2_000, maxRetryAfterMs: 0 };
+
 const PATHS: Readonly<Record<MetadataEndpoint, string>> = { task: '/task', task_stats: '/task/stats' };
 
 export class MetadataClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
   private readonly attempts: number;
-  private readonly backoffMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly backoff: BackoffPolicy;
+  private readonly random: () => number;
+  private readonly clock: Pick<Clock, 'sleep'>;
   private readonly now: () => number;
   private readonly onAttempt: (observation: AttemptObservation) => void;
   private readonly agent: Agent;
@@ -64,8 +72,9 @@ export class MetadataClient {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.attempts = Math.max(1, options.attempts ?? 3);
-    this.backoffMs = options.backoffMs ?? 250;
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.backoff = options.backoff ?? METADATA_BACKOFF;
+    this.random = options.random ?? Math.random;
+    this.clock = options.clock ?? systemClock;
     this.now = options.now ?? (() => performance.now());
     this.onAttempt = options.onAttempt ?? (() => undefined);
     this.ownsAgent = options.agent === undefined;
@@ -90,7 +99,7 @@ export class MetadataClient {
     let attemptsMade = 0;
     let lastError = new MetadataError('not attempted', 'network_error');
     while (attemptsMade < this.attempts) {
-      if (attemptsMade > 0) await this.sleep(this.backoffMs * 2 ** (attemptsMade - 1));
+      if (attemptsMade > 0) await this.clock.sleep(backoffDelayMs(attemptsMade - 1, this.backoff, this.random));
       attemptsMade++;
       const result = await this.attemptOnce(endpoint);
       if (!(result instanceof MetadataError)) return result;

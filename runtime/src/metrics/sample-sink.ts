@@ -3,6 +3,7 @@
  * (Prometheus' `sample_limit` idea, but keeping the first series instead of failing the scrape) and
  * the counts of what was left out, by reason.
  */
+import { VARIABLES } from '../environment-contract.generated';
 import type { Labels, MetricFamily, Sample } from '../model';
 import { METRIC_CATALOG } from './catalog';
 import type { Stamp, TimestampReplaceReason } from './read-time';
@@ -14,8 +15,8 @@ import type { Stamp, TimestampReplaceReason } from './read-time';
 export type SeriesDropReason = 'series_limit' | 'interface_limit' | 'device_limit' | 'invalid_value';
 export const SERIES_DROP_REASONS: readonly SeriesDropReason[] = ['series_limit', 'interface_limit', 'device_limit', 'invalid_value'];
 
-/** The default of `maxSeriesPerCollection` (config.ts has the same). */
-export const DEFAULT_MAX_SERIES = 20_000;
+/** The default of `maxSeriesPerCollection`, from the environment contract the construct shares. */
+export const DEFAULT_MAX_SERIES: number = VARIABLES.maxSeriesPerCollection.default;
 
 export class SampleSink {
   private static readonly known = new Set(METRIC_CATALOG.map((entry) => entry.name));

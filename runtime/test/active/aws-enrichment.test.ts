@@ -113,7 +113,7 @@ describe('against moto', () => {
     expect(logger.records).toEqual([]);
   });
 
-  test('the target labels of DESIGN.md are complete, with the tenant and snake-cased tags', async () => {
+  test('a target gets every label the central discovery attaches: task, service, task definition, network, account, tenant and snake-cased tags', async () => {
     const logger = new CapturingLogger();
     const aws = await inChild(task, { endpoint: moto.endpoint, logger });
     const { taskId, accountId } = parseTaskIdentity(task.TaskARN, task.Cluster);

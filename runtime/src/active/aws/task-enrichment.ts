@@ -9,7 +9,7 @@ import type { EnrichmentProcess, EnrichmentOutcome } from './enrichment-process'
 import type { AwsTaskInfo } from './task-info';
 import { backoffDelayMs, type BackoffPolicy } from '../../core/backoff';
 import type { Clock } from '../../core/clock';
-import type { Logger } from '../../logger';
+import { FailureLog, type Logger } from '../../logger';
 import type { TaskMetadata } from '../../metadata/types';
 
 /** The first collection waits this long for the first attempt before using metadata-only labels. */
@@ -21,6 +21,8 @@ export interface TaskEnrichmentOptions {
   readonly process: Pick<EnrichmentProcess, 'run' | 'stop'>;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Where an attempt that threw is logged (once at error, repeats at debug). @default one of its own */
+  readonly failures?: FailureLog;
   /** The task metadata for a retry (the latest collection's). */
   readonly latestTask: () => TaskMetadata | undefined;
   readonly retry?: BackoffPolicy;
@@ -33,8 +35,11 @@ export class TaskEnrichment {
   private firstAttempt?: Promise<void>;
   private readonly stopSignal = new AbortController();
   private failedBefore = false;
+  private readonly failures: FailureLog;
 
-  constructor(private readonly options: TaskEnrichmentOptions) {}
+  constructor(private readonly options: TaskEnrichmentOptions) {
+    this.failures = options.failures ?? new FailureLog(options.logger);
+  }
 
   /** What the AWS APIs said so far (nothing but tags {} before the first answer). */
   get info(): AwsTaskInfo {
@@ -61,13 +66,24 @@ export class TaskEnrichment {
   private async attempts(task: TaskMetadata, firstDone: () => void): Promise<void> {
     const retry = this.options.retry ?? ENRICHMENT_RETRY;
     for (let attempt = 0; !this.stopSignal.signal.aborted; attempt++) {
-      const outcome = await this.options.process.run(attempt === 0 ? task : this.options.latestTask() ?? task);
+      const complete = await this.attempt(attempt === 0 ? task : this.options.latestTask() ?? task, attempt);
       if (this.stopSignal.signal.aborted) return;
-      const complete = this.record(outcome, attempt);
       firstDone();
       if (complete) return;
       const delayMs = retry.minMs + backoffDelayMs(attempt, retry, this.options.random ?? Math.random);
       await this.options.clock.sleep(delayMs, this.stopSignal.signal).catch(() => {});
+    }
+  }
+
+  /** One attempt; true when nothing is left to ask for. An attempt that throws is retried like one without an answer. */
+  private async attempt(task: TaskMetadata, attempt: number): Promise<boolean> {
+    try {
+      const outcome = await this.options.process.run(task);
+      return this.stopSignal.signal.aborted || this.record(outcome, attempt);
+    } catch (err) {
+      this.failures.failed('aws enrichment attempt', err, { attempt: attempt + 1 });
+      this.failedBefore = true;
+      return false;
     }
   }
 

@@ -2,12 +2,13 @@
  * The scrape endpoints of a task, found the way the central discovery finds them: running containers
  * with the docker labels PROMETHEUS_EXPORTER_PATH and PROMETHEUS_EXPORTER_PORT, except the sidecar.
  * awsvpc and host containers share the sidecar's network namespace or host, so they are reached on
- * 127.0.0.1; bridge containers on their own address from the metadata `Networks`. A container whose
- * fields have the wrong type is skipped, never the task.
+ * 127.0.0.1; bridge containers on their own address from the metadata `Networks`. The task comes
+ * typed from the reader, which already left out fields of the wrong type; a container whose labels
+ * name no usable port or path is skipped, never the task.
  */
-import { isRecord, text } from '../../core/fields';
+import { text } from '../../core/fields';
 import type { Logger } from '../../logger';
-import type { TaskMetadata } from '../../metadata/types';
+import type { ContainerMetadata, TaskMetadata } from '../../metadata/types';
 
 export const PATH_LABEL = 'PROMETHEUS_EXPORTER_PATH';
 export const PORT_LABEL = 'PROMETHEUS_EXPORTER_PORT';
@@ -27,27 +28,19 @@ export interface DiscoveryOptions {
 }
 
 export function discoverEndpoints(task: TaskMetadata, options: DiscoveryOptions = {}): ScrapeEndpoint[] {
-  const containers: unknown = task.Containers;
-  if (!Array.isArray(containers)) return [];
-  const endpoints: ScrapeEndpoint[] = [];
-  for (const container of containers) {
-    const endpoint = isRecord(container) ? endpointOf(container, options) : undefined;
-    if (endpoint) endpoints.push(endpoint);
-  }
-  return endpoints;
+  return (task.Containers ?? []).flatMap((container) => endpointOf(container, options) ?? []);
 }
 
-function endpointOf(container: Record<string, unknown>, options: DiscoveryOptions): ScrapeEndpoint | undefined {
-  const labels = isRecord(container.Labels) ? container.Labels : {};
-  const path = labels[PATH_LABEL];
-  const portText = labels[PORT_LABEL];
+function endpointOf(container: ContainerMetadata, options: DiscoveryOptions): ScrapeEndpoint | undefined {
+  const path = container.Labels?.[PATH_LABEL];
+  const portText = container.Labels?.[PORT_LABEL];
   const name = container.Name;
-  if (path === undefined || portText === undefined || typeof name !== 'string' || name === '') return undefined;
+  if (path === undefined || portText === undefined || name === undefined || name === '') return undefined;
   if (options.selfDockerId !== undefined && container.DockerId === options.selfDockerId) return undefined;
   if (container.KnownStatus !== undefined && container.KnownStatus !== 'RUNNING') return undefined;
-  const port = typeof portText === 'string' && /^\d+$/.test(portText) ? Number(portText) : NaN;
-  if (!(port >= 1 && port <= 65535) || typeof path !== 'string' || !/^\/[^\s]*$/.test(path)) {
-    options.logger?.debug('scrape target skipped: invalid docker labels', { container: name, [PORT_LABEL]: String(portText), [PATH_LABEL]: String(path) });
+  const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535) || !/^\/[^\s]*$/.test(path)) {
+    options.logger?.debug('scrape target skipped: invalid docker labels', { container: name, [PORT_LABEL]: portText, [PATH_LABEL]: path });
     return undefined;
   }
   const { mode, ip } = firstNetwork(container);
@@ -61,9 +54,8 @@ function endpointOf(container: Record<string, unknown>, options: DiscoveryOption
 }
 
 /** Network mode and first IPv4 address of a container's first network (metadata `Networks[0]`). */
-export function firstNetwork(container: Record<string, unknown> | undefined): { readonly mode?: string; readonly ip?: string } {
-  const network: unknown = Array.isArray(container?.Networks) ? container.Networks[0] : undefined;
-  if (!isRecord(network)) return {};
-  const addresses = Array.isArray(network.IPv4Addresses) ? network.IPv4Addresses : [];
-  return { mode: text(network.NetworkMode) ?? 'unknown', ip: text(addresses[0]) };
+export function firstNetwork(container: ContainerMetadata | undefined): { readonly mode?: string; readonly ip?: string } {
+  const network = container?.Networks?.[0];
+  if (network === undefined) return {};
+  return { mode: text(network.NetworkMode) ?? 'unknown', ip: text(network.IPv4Addresses?.[0]) };
 }
