@@ -22,41 +22,51 @@ interface ProcStatus {
 /** One scrape collects the three memory gauges in a row: one read of /proc serves all three. */
 const STATUS_REUSE_MS = 5;
 
+/** The registries every metric here registers with. */
+type Registers = Registry[];
+
 export function registerProcessMetrics(registry: Registry): void {
   const registers = [registry];
+  registerCpuCounters(registers);
+  registerMemoryGauges(registers);
+  registerDescriptorGauges(registers);
+  new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers }).set(Math.round(Date.now() / 1000 - process.uptime()));
+  registerHeapGauges(registers);
+  registerVersionInfo(registers);
+  registerActiveByType(registers);
+}
 
-  // CPU: each counter advances by what process.cpuUsage() says was used since its own last collect,
-  // so each stays monotonic and exact whichever of the three a caller collects.
-  const cpuCounter = (name: string, help: string, pick: (usage: NodeJS.CpuUsage) => number) => {
-    let last = 0;
-    return new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        const total = pick(process.cpuUsage());
-        if (total > last) this.inc((total - last) / 1e6);
-        last = Math.max(last, total);
-      },
-    });
-  };
-  cpuCounter('process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', (u) => u.user);
-  cpuCounter('process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', (u) => u.system);
-  cpuCounter('process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', (u) => u.user + u.system);
+function registerCpuCounters(registers: Registers): void {
+  cpuCounter(registers, 'process_cpu_user_seconds_total', 'Total user CPU time spent in seconds.', (u) => u.user);
+  cpuCounter(registers, 'process_cpu_system_seconds_total', 'Total system CPU time spent in seconds.', (u) => u.system);
+  cpuCounter(registers, 'process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', (u) => u.user + u.system);
+}
 
-  let status: ProcStatus = { atMs: -Infinity };
-  const procStatus = (): ProcStatus => {
-    const now = performance.now();
-    if (now - status.atMs > STATUS_REUSE_MS) status = readProcStatus(now);
-    return status;
-  };
+// CPU: each counter advances by what process.cpuUsage() says was used since its own last collect,
+// so each stays monotonic and exact whichever of the three a caller collects.
+function cpuCounter(registers: Registers, name: string, help: string, pick: (usage: NodeJS.CpuUsage) => number): void {
+  let last = 0;
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      const total = pick(process.cpuUsage());
+      if (total > last) this.inc((total - last) / 1e6);
+      last = Math.max(last, total);
+    },
+  });
+}
+
+function registerMemoryGauges(registers: Registers): void {
+  const status = new ProcStatusReader();
   const memoryGauge = (name: string, help: string, pick: (s: ProcStatus) => number | undefined) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        const value = pick(procStatus());
+        const value = pick(status.current());
         if (value !== undefined) this.set(value);
       },
     });
@@ -64,7 +74,20 @@ export function registerProcessMetrics(registry: Registry): void {
   memoryGauge('process_resident_memory_bytes', 'Resident memory size in bytes.', (s) => s.rssBytes ?? process.memoryUsage.rss());
   memoryGauge('process_virtual_memory_bytes', 'Virtual memory size in bytes.', (s) => s.virtualBytes);
   memoryGauge('process_heap_bytes', 'Process heap size in bytes.', (s) => s.dataBytes);
+}
 
+/** The last read of /proc/self/status, read again once it is older than STATUS_REUSE_MS. */
+class ProcStatusReader {
+  private status: ProcStatus = { atMs: -Infinity };
+
+  current(): ProcStatus {
+    const now = performance.now();
+    if (now - this.status.atMs > STATUS_REUSE_MS) this.status = readProcStatus(now);
+    return this.status;
+  }
+}
+
+function registerDescriptorGauges(registers: Registers): void {
   new Gauge({
     name: 'process_open_fds',
     help: 'Number of open file descriptors.',
@@ -80,8 +103,9 @@ export function registerProcessMetrics(registry: Registry): void {
   });
   const maxFds = readMaxFds();
   if (maxFds !== undefined) new Gauge({ name: 'process_max_fds', help: 'Maximum number of open file descriptors.', registers }).set(maxFds);
-  new Gauge({ name: 'process_start_time_seconds', help: 'Start time of the process since unix epoch in seconds.', registers }).set(Math.round(Date.now() / 1000 - process.uptime()));
+}
 
+function registerHeapGauges(registers: Registers): void {
   const heapGauge = (name: string, help: string, pick: (m: NodeJS.MemoryUsage) => number) =>
     new Gauge({
       name,
@@ -94,34 +118,43 @@ export function registerProcessMetrics(registry: Registry): void {
   heapGauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', (m) => m.heapTotal);
   heapGauge('nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', (m) => m.heapUsed);
   heapGauge('nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', (m) => m.external);
+}
 
+function registerVersionInfo(registers: Registers): void {
   const [major, minor, patch] = process.versions.node.split('.').map(Number);
   new Gauge({ name: 'nodejs_version_info', help: 'Node.js version info.', labelNames: ['version', 'major', 'minor', 'patch'], registers })
     .set({ version: process.version, major, minor, patch }, 1);
+}
 
-  // The README names these (e.g. the enrichment child shows as ChildProcess/Pipe while it runs).
-  const byType = (name: string, help: string, list: () => readonly string[]) =>
-    new Gauge({
-      name,
-      help,
-      labelNames: ['type'],
-      registers,
-      collect() {
-        this.reset();
-        const counts = new Map<string, number>();
-        for (const type of list()) counts.set(type, (counts.get(type) ?? 0) + 1);
-        for (const [type, count] of counts) this.set({ type }, count);
-      },
-    });
-  const typeNames = (objects: readonly unknown[]) => objects.map((o) => (o as object | null)?.constructor?.name ?? 'unknown');
+// The README names these (e.g. the enrichment child shows as ChildProcess/Pipe while it runs).
+function registerActiveByType(registers: Registers): void {
   const internals = process as unknown as { _getActiveHandles?: () => unknown[]; _getActiveRequests?: () => unknown[] };
   if (typeof internals._getActiveHandles === 'function') {
-    byType('nodejs_active_handles', 'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.', () => typeNames(internals._getActiveHandles!()));
+    countByType(registers, 'nodejs_active_handles', 'Number of active libuv handles grouped by handle type. Every handle type is C++ class name.', () => typeNames(internals._getActiveHandles!()));
   }
   if (typeof internals._getActiveRequests === 'function') {
-    byType('nodejs_active_requests', 'Number of active libuv requests grouped by request type. Every request type is C++ class name.', () => typeNames(internals._getActiveRequests!()));
+    countByType(registers, 'nodejs_active_requests', 'Number of active libuv requests grouped by request type. Every request type is C++ class name.', () => typeNames(internals._getActiveRequests!()));
   }
-  byType('nodejs_active_resources', 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.', () => process.getActiveResourcesInfo());
+  countByType(registers, 'nodejs_active_resources', 'Number of active resources that are currently keeping the event loop alive, grouped by async resource type.', () => process.getActiveResourcesInfo());
+}
+
+function countByType(registers: Registers, name: string, help: string, list: () => readonly string[]): void {
+  new Gauge({
+    name,
+    help,
+    labelNames: ['type'],
+    registers,
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const type of list()) counts.set(type, (counts.get(type) ?? 0) + 1);
+      for (const [type, count] of counts) this.set({ type }, count);
+    },
+  });
+}
+
+function typeNames(objects: readonly unknown[]): string[] {
+  return objects.map((o) => (o as object | null)?.constructor?.name ?? 'unknown');
 }
 
 function readProcStatus(atMs: number): ProcStatus {

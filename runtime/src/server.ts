@@ -66,74 +66,125 @@ export interface RunningServer {
 }
 
 export async function startMetricsServer(options: MetricsServerOptions): Promise<RunningServer> {
-  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
-  const checkAuth = options.auth ? basicAuthChecker(options.auth) : () => true;
-  let scrapesInProgress = 0;
-  let saturationLogged = false;
+  const server = new MetricsServer(options);
+  return server.listen();
+}
 
-  const server: Server = createServer(
-    {
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // Node checks the two timeouts above on this period (default 30 s, which would let an idle
-      // socket hold its slot for up to 35 s).
-      connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
-    },
-    (req, res) => {
-      handle(req, res).catch((error) => {
-        options.logger.error('request failed', { path: pathOf(req), err: error });
-        if (!res.headersSent) send(res, 500, 'internal error\n');
-        else res.destroy();
-      });
-    },
-  );
-
+/**
+ * The server and what it keeps between events: its sockets in accept order, those with a request in
+ * progress, the timers of those that have not sent a request yet, and the scrapes in progress.
+ */
+class MetricsServer {
+  private readonly limits: ServerLimits;
+  private readonly checkAuth: (header: string | undefined) => boolean;
+  private readonly server: Server;
   // Sockets in accept order (a Set iterates in insertion order), and those with a request in progress.
-  const sockets = new Set<Socket>();
-  const busy = new Set<Socket>();
+  private readonly sockets = new Set<Socket>();
+  private readonly busy = new Set<Socket>();
   // Node's headersTimeout starts with the first byte: a connection that sends nothing at all would
   // keep its slot until requestTimeout or forever. It gets headersTimeoutMs for its first request.
-  const firstRequestTimers = new Map<Socket, NodeJS.Timeout>();
-  server.on('connection', (socket: Socket) => {
-    if (sockets.size >= limits.maxConnections && !evictOldestIdle()) {
+  private readonly firstRequestTimers = new Map<Socket, NodeJS.Timeout>();
+  private scrapesInProgress = 0;
+  private saturationLogged = false;
+
+  constructor(private readonly options: MetricsServerOptions) {
+    this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+    this.checkAuth = options.auth ? basicAuthChecker(options.auth) : () => true;
+    this.server = createServer(
+      {
+        headersTimeout: this.limits.headersTimeoutMs,
+        requestTimeout: this.limits.requestTimeoutMs,
+        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
+        // Node checks the two timeouts above on this period (default 30 s, which would let an idle
+        // socket hold its slot for up to 35 s).
+        connectionsCheckingInterval: Math.min(1_000, this.limits.headersTimeoutMs),
+      },
+      (req, res) => this.respond(req, res),
+    );
+    this.server.on('connection', (socket: Socket) => this.admit(socket));
+    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.markBusy(req.socket, res));
+  }
+
+  async listen(): Promise<RunningServer> {
+    const host = this.options.host ?? '0.0.0.0';
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (this.server.address() as AddressInfo).port;
+    return {
+      port,
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+      close: () => this.close(),
+    };
+  }
+
+  private close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+    });
+  }
+
+  /** A new connection takes a slot, evicting the oldest idle one when all are taken, or is refused. */
+  private admit(socket: Socket): void {
+    if (this.sockets.size >= this.limits.maxConnections && !this.evictOldestIdle()) {
       socket.destroy();
       return;
     }
-    sockets.add(socket);
-    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
-    timer.unref();
-    firstRequestTimers.set(socket, timer);
-    socket.once('close', () => {
-      clearTimeout(firstRequestTimers.get(socket));
-      firstRequestTimers.delete(socket);
-      sockets.delete(socket);
-      busy.delete(socket);
-    });
-  });
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    const timer = firstRequestTimers.get(socket);
-    if (timer !== undefined) {
-      clearTimeout(timer);
-      firstRequestTimers.delete(socket);
-    }
-    busy.add(socket);
-    res.once('close', () => busy.delete(socket));
-  });
-  function evictOldestIdle(): boolean {
-    for (const socket of sockets) {
-      if (busy.has(socket)) continue;
-      sockets.delete(socket);
+    this.sockets.add(socket);
+    this.startSilenceTimer(socket);
+    socket.once('close', () => this.forget(socket));
+  }
+
+  private evictOldestIdle(): boolean {
+    for (const socket of this.sockets) {
+      if (this.busy.has(socket)) continue;
+      this.sockets.delete(socket);
       socket.destroy();
       return true;
     }
     return false;
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private forget(socket: Socket): void {
+    this.clearSilenceTimer(socket);
+    this.sockets.delete(socket);
+    this.busy.delete(socket);
+  }
+
+  private startSilenceTimer(socket: Socket): void {
+    const timer = setTimeout(() => socket.destroy(), this.limits.headersTimeoutMs);
+    timer.unref();
+    this.firstRequestTimers.set(socket, timer);
+  }
+
+  private clearSilenceTimer(socket: Socket): void {
+    clearTimeout(this.firstRequestTimers.get(socket));
+    this.firstRequestTimers.delete(socket);
+  }
+
+  /** The socket has a request in progress (so it is not evicted) until its response closes. */
+  private markBusy(socket: Socket, res: ServerResponse): void {
+    this.clearSilenceTimer(socket);
+    this.busy.add(socket);
+    res.once('close', () => this.busy.delete(socket));
+  }
+
+  private respond(req: IncomingMessage, res: ServerResponse): void {
+    this.route(req, res).catch((error) => {
+      this.options.logger.error('request failed', { path: pathOf(req), err: error });
+      if (!res.headersSent) send(res, 500, 'internal error\n');
+      else res.destroy();
+    });
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = pathOf(req);
-    if (path !== HEALTH_PATH && path !== options.metricsPath) {
+    if (path !== HEALTH_PATH && path !== this.options.metricsPath) {
       send(res, 404, 'not found\n');
       return;
     }
@@ -147,32 +198,39 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       send(res, 200, 'OK', 'text/plain; charset=utf-8', headOnly);
       return;
     }
-    if (!checkAuth(req.headers.authorization)) {
-      res.setHeader('WWW-Authenticate', 'Basic realm="ecs-exporter", charset="UTF-8"');
-      send(res, 401, 'unauthorized\n');
-      return;
-    }
-    if (scrapesInProgress >= limits.maxConcurrentScrapes) {
-      if (!saturationLogged) options.logger.warn('metrics endpoint saturated; answering 503 beyond the limit', { maxConcurrentScrapes: limits.maxConcurrentScrapes });
-      saturationLogged = true;
+    if (!this.authorize(req, res) || !this.admitScrape(res)) return;
+    await this.serveMetrics(req, res, headOnly);
+  }
+
+  /** Whether the request may see the metrics; if not, it has been answered 401. */
+  private authorize(req: IncomingMessage, res: ServerResponse): boolean {
+    if (this.checkAuth(req.headers.authorization)) return true;
+    res.setHeader('WWW-Authenticate', 'Basic realm="ecs-exporter", charset="UTF-8"');
+    send(res, 401, 'unauthorized\n');
+    return false;
+  }
+
+  /** Counts the scrape in until its response closes, or answers 503 beyond the limit. */
+  private admitScrape(res: ServerResponse): boolean {
+    const { maxConcurrentScrapes } = this.limits;
+    if (this.scrapesInProgress >= maxConcurrentScrapes) {
+      if (!this.saturationLogged) this.options.logger.warn('metrics endpoint saturated; answering 503 beyond the limit', { maxConcurrentScrapes });
+      this.saturationLogged = true;
       res.setHeader('Retry-After', '1');
       send(res, 503, 'too many concurrent scrapes\n');
-      return;
+      return false;
     }
-    scrapesInProgress += 1;
+    this.scrapesInProgress += 1;
     res.once('close', () => {
-      scrapesInProgress -= 1;
+      this.scrapesInProgress -= 1;
     });
-    const { contentType, parts } = await options.exposition();
+    return true;
+  }
+
+  private async serveMetrics(req: IncomingMessage, res: ServerResponse, headOnly: boolean): Promise<void> {
+    const { contentType, parts } = await this.options.exposition();
     const gzip = prefersGzip(req.headers['accept-encoding']);
-    const chunks: Buffer[] = [];
-    let length = 0;
-    for (const part of parts) {
-      if (part.plain.length === 0) continue;
-      const bytes = gzip ? part.gzip : part.plain;
-      chunks.push(bytes);
-      length += bytes.length;
-    }
+    const { chunks, length } = encodedChunks(parts, gzip);
     res.statusCode = 200;
     res.setHeader('Content-Type', contentType);
     // Caches (and proxies) between a scraper and the sidecar must key on the encoding asked for.
@@ -188,25 +246,19 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
     res.end();
     res.uncork();
   }
+}
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = options.host ?? '0.0.0.0';
-  return {
-    port,
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+/** The non-empty parts in the chosen encoding, and their total length. */
+function encodedChunks(parts: readonly ServedPart[], gzip: boolean): { readonly chunks: Buffer[]; readonly length: number } {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for (const part of parts) {
+    if (part.plain.length === 0) continue;
+    const bytes = gzip ? part.gzip : part.plain;
+    chunks.push(bytes);
+    length += bytes.length;
+  }
+  return { chunks, length };
 }
 
 function pathOf(req: IncomingMessage): string {
