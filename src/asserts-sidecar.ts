@@ -291,7 +291,8 @@ export class AssertsSidecar extends Construct {
 
     // A hard limit alone satisfies ECS's memory requirement on EC2; the default reservation is only
     // added when neither is given, so it can never exceed a user's hard limit.
-    const memoryReservationMiB = props.memoryReservationMiB ?? (props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB[this.mode] : undefined);
+    const defaultReservationMiB = props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB[this.mode] : undefined;
+    const memoryReservationMiB = props.memoryReservationMiB ?? defaultReservationMiB;
     validateContainerName(containerName);
     const restartPolicy = sidecarRestartPolicy(props.enableRestartPolicy, props.restartAttemptPeriod);
     validateResourcesAndOptions(props);

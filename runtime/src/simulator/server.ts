@@ -5,8 +5,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TaskMetadata } from '../metadata/types';
 import { buildStats, buildTask, type ShapeOptions, type SimulatedShape } from './shapes';
+import type { TaskMetadata } from '../metadata/types';
 
 export interface SimulatedTaskOptions {
   /** @default 'fargate-v1' */
