@@ -64,7 +64,9 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
   let rendered: { readonly collection: Collection | undefined; readonly part: ExpositionPart } = { collection: undefined, part: EMPTY };
   const containerPart = (): ExpositionPart => {
     const latest = collector.latest;
-    if (rendered.collection !== latest) rendered = { collection: latest, part: latest ? new ExpositionPart(renderFamiliesToBytes(latest.families)) : EMPTY };
+    if (rendered.collection !== latest) {
+      rendered = { collection: latest, part: latest ? new ExpositionPart(renderFamiliesToBytes(latest.families)) : EMPTY };
+    }
     return rendered.part;
   };
   collector.onCollection(() => {

@@ -5,18 +5,28 @@ import type { MetricFamily } from '../src/model';
 describe('renderFamiliesToBytes', () => {
   const shared = { container: 'app', image: 'repo/app:1' };
   const families: MetricFamily[] = [
-    { name: 'container_cpu_usage_seconds_total', help: 'CPU "time"\nwith a \\ backslash', type: 'counter', samples: [
-      { labels: shared, value: 1.5 },
-      { labels: { container: 'é€😀', image: 'q"uote\\back\nline' }, value: 1e21 },
-      { labels: {}, value: -0.000001 },
-    ] },
+    {
+      name: 'container_cpu_usage_seconds_total',
+      help: 'CPU "time"\nwith a \\ backslash',
+      type: 'counter',
+      samples: [
+        { labels: shared, value: 1.5 },
+        { labels: { container: 'é€😀', image: 'q"uote\\back\nline' }, value: 1e21 },
+        { labels: {}, value: -0.000001 },
+      ],
+    },
     { name: 'empty_family', help: 'none', type: 'gauge', samples: [] },
-    { name: 'container_memory_usage_bytes', help: 'bytes', type: 'gauge', samples: [
-      { labels: shared, value: Number.NaN },
-      { labels: shared, value: Number.POSITIVE_INFINITY },
-      { labels: { ...shared, interface: 'eth0' }, value: Number.NEGATIVE_INFINITY },
-      { labels: shared, value: 0, timestampMs: 1 },
-    ] },
+    {
+      name: 'container_memory_usage_bytes',
+      help: 'bytes',
+      type: 'gauge',
+      samples: [
+        { labels: shared, value: Number.NaN },
+        { labels: shared, value: Number.POSITIVE_INFINITY },
+        { labels: { ...shared, interface: 'eth0' }, value: Number.NEGATIVE_INFINITY },
+        { labels: shared, value: 0, timestampMs: 1 },
+      ],
+    },
   ];
 
   test('escaping, non-ASCII label values, special values, empty families and labels', () => {
