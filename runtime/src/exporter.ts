@@ -5,7 +5,7 @@
  */
 import { Collector, type Collection, type Scheduler } from './collector';
 import type { ExporterConfig } from './config';
-import { ExpositionPart, renderFamilies } from './exposition';
+import { ExpositionPart, renderFamilies, renderFamiliesToBytes } from './exposition';
 import { createLogger, type Logger } from './logger';
 import { MetadataClient, type MetadataClientOptions } from './metadata/client';
 import type { MetricFamily } from './model';
@@ -64,7 +64,9 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
   let rendered: { readonly collection: Collection | undefined; readonly part: ExpositionPart } = { collection: undefined, part: EMPTY };
   const containerPart = (): ExpositionPart => {
     const latest = collector.latest;
-    if (rendered.collection !== latest) rendered = { collection: latest, part: latest ? ExpositionPart.of(renderFamilies(latest.families)) : EMPTY };
+    if (rendered.collection !== latest) {
+      rendered = { collection: latest, part: latest ? new ExpositionPart(renderFamiliesToBytes(latest.families)) : EMPTY };
+    }
     return rendered.part;
   };
   collector.onCollection(() => {

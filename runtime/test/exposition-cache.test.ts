@@ -7,16 +7,16 @@ import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 const FAST_CLIENT = { clock: { sleep: async () => undefined }, timeoutMs: 300 };
 const APP_0_CPU = 'container_cpu_usage_seconds_total{container="app-0",image="public.ecr.aws/sim/app:1.0.0",cluster="sim-cluster",task_id="0f1e2d3c4b5a69788796a5b4c3d2e1f0",ecs_taskdef_name="sim",ecs_taskdef_version="1",availability_zone="us-west-2a",launch_type="FARGATE"}';
 
-/** Calls of renderFamilies that rendered the container families (not the small self-metric sources). */
-function containerRenders(spy: jest.SpyInstance): number {
-  return spy.mock.calls.filter(([families]) => (families as { name: string }[]).some((f) => f.name === 'container_cpu_usage_seconds_total')).length;
+/** Renders (to text or to bytes) of the container families (not the small self-metric sources). */
+function containerRenders(spies: readonly jest.SpyInstance[]): number {
+  return spies.flatMap((spy) => spy.mock.calls).filter(([families]) => (families as { name: string }[]).some((f) => f.name === 'container_cpu_usage_seconds_total')).length;
 }
 
 describe('container exposition is rendered once per collection, not per scrape', () => {
   let clockMs = Date.parse('2026-01-01T00:00:00Z');
   let task: SimulatedTask;
   let exporter: ExporterHandle;
-  let render: jest.SpyInstance;
+  let render: jest.SpyInstance[];
 
   beforeAll(async () => {
     task = await startSimulatedTask({ shape: 'fargate-v1', containers: 3, cpuCores: 0.5, now: () => clockMs });
@@ -24,9 +24,9 @@ describe('container exposition is rendered once per collection, not per scrape',
     await exporter.collector.collectNow();
   });
   beforeEach(() => {
-    render = jest.spyOn(exposition, 'renderFamilies');
+    render = [jest.spyOn(exposition, 'renderFamilies'), jest.spyOn(exposition, 'renderFamiliesToBytes')];
   });
-  afterEach(() => render.mockRestore());
+  afterEach(() => render.forEach((spy) => spy.mockRestore()));
   afterAll(async () => {
     await exporter.stop();
     await task.stop();

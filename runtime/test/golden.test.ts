@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, loadShape, type ShapeName } from './fixtures';
-import { renderFamilies } from '../src/exposition';
+import { renderFamilies, renderFamiliesToBytes } from '../src/exposition';
 
 /**
  * Golden files: the Passive exposition of each recorded shape, committed so a change in output is
@@ -11,9 +11,13 @@ import { renderFamilies } from '../src/exposition';
 const GOLDEN_DIR = join(__dirname, 'golden');
 const RECORDED: readonly ShapeName[] = ['fargate-awsvpc-cgroupv1', 'ec2-bridge-cgroupv2', 'ec2-host-cgroupv2', 'ec2-awsvpc-health-cgroupv2'];
 
+/** What the exporter serves (the bytes), checked against the text rendering of the same families. */
 function goldenExposition(name: ShapeName): string {
   const shape = loadShape(name);
-  return renderFamilies(collect(shape.task, shape.stats).families);
+  const families = collect(shape.task, shape.stats).families;
+  const text = renderFamiliesToBytes(families).toString('utf8');
+  expect(text).toBe(renderFamilies(families));
+  return text;
 }
 
 describe('golden Passive exposition per recorded shape', () => {

@@ -26,25 +26,25 @@ const ignore: InvalidFieldListener = () => undefined;
 
 /** `/task`. Not an object at all gives an empty task (no labels, no containers). */
 export function readTask(raw: unknown, onInvalid: InvalidFieldListener = ignore): TaskMetadata {
-  const f = new Fields(raw, '', onInvalid);
-  return compact({
-    Cluster: f.string('Cluster'),
-    TaskARN: f.string('TaskARN'),
-    Family: f.string('Family'),
-    // A string in the documentation; a number in some recordings. Either way a label value.
-    Revision: f.stringOrNumber('Revision'),
-    DesiredStatus: f.string('DesiredStatus'),
-    KnownStatus: f.string('KnownStatus'),
-    AvailabilityZone: f.string('AvailabilityZone'),
-    PullStartedAt: f.string('PullStartedAt'),
-    PullStoppedAt: f.string('PullStoppedAt'),
-    LaunchType: f.string('LaunchType'),
-    Limits: f.object('Limits', (l) => compact({ CPU: l.number('CPU'), Memory: l.number('Memory') })),
-    ServiceName: f.string('ServiceName'),
-    VPCID: f.string('VPCID'),
-    EphemeralStorageMetrics: f.object('EphemeralStorageMetrics', (e) => compact({ Utilized: e.number('Utilized'), Reserved: e.number('Reserved') })),
-    Containers: f.array('Containers', (item, path) => readContainer(item, onInvalid, path)) ?? [],
-  });
+  const f = new Fields(raw, onInvalid, undefined, '');
+  const out: Out = {};
+  put(out, 'Cluster', f.string('Cluster'));
+  put(out, 'TaskARN', f.string('TaskARN'));
+  put(out, 'Family', f.string('Family'));
+  // A string in the documentation; a number in some recordings. Either way a label value.
+  put(out, 'Revision', f.stringOrNumber('Revision'));
+  put(out, 'DesiredStatus', f.string('DesiredStatus'));
+  put(out, 'KnownStatus', f.string('KnownStatus'));
+  put(out, 'AvailabilityZone', f.string('AvailabilityZone'));
+  put(out, 'PullStartedAt', f.string('PullStartedAt'));
+  put(out, 'PullStoppedAt', f.string('PullStoppedAt'));
+  put(out, 'LaunchType', f.string('LaunchType'));
+  put(out, 'Limits', f.object('Limits', readLimits));
+  put(out, 'ServiceName', f.string('ServiceName'));
+  put(out, 'VPCID', f.string('VPCID'));
+  put(out, 'EphemeralStorageMetrics', f.object('EphemeralStorageMetrics', readEphemeralStorage));
+  out.Containers = f.array('Containers', readContainerAt) ?? [];
+  return out as TaskMetadata;
 }
 
 /**
@@ -56,42 +56,73 @@ export function readContainer(raw: unknown, onInvalid: InvalidFieldListener = ig
     if (raw !== undefined) onInvalid(path || '(container)');
     return undefined;
   }
-  const f = new Fields(raw, path, onInvalid);
-  return compact({
-    DockerId: f.string('DockerId'),
-    Name: f.string('Name'),
-    DockerName: f.string('DockerName'),
-    Image: f.string('Image'),
-    ImageID: f.string('ImageID'),
-    Labels: f.object('Labels', (l) => l.stringRecord()),
-    DesiredStatus: f.string('DesiredStatus'),
-    KnownStatus: f.string('KnownStatus'),
-    ExitCode: f.number('ExitCode'),
-    Limits: f.object('Limits', (l) => compact({ CPU: l.number('CPU'), Memory: l.number('Memory') })),
-    CreatedAt: f.string('CreatedAt'),
-    StartedAt: f.string('StartedAt'),
-    FinishedAt: f.string('FinishedAt'),
-    RestartCount: f.number('RestartCount'),
-    Type: f.string('Type'),
-    Networks: f.array('Networks', (item, itemPath) => readNetwork(item, onInvalid, itemPath)),
-    Health: f.object('Health', readHealth),
-  });
+  return readContainerAt(new Fields(raw, onInvalid, undefined, path));
 }
 
-function readNetwork(raw: unknown, onInvalid: InvalidFieldListener, path: string): ContainerNetworkMetadata | undefined {
-  if (!isObject(raw)) return reportUnlessNull(raw, path, onInvalid);
-  const f = new Fields(raw, path, onInvalid);
-  return compact({
-    NetworkMode: f.string('NetworkMode'),
-    IPv4Addresses: f.array('IPv4Addresses', (item, itemPath) => (typeof item === 'string' ? item : reportUnlessNull(item, itemPath, onInvalid))),
-    IPv4SubnetCIDRBlock: f.string('IPv4SubnetCIDRBlock'),
-    MACAddress: f.string('MACAddress'),
-    PrivateDNSName: f.string('PrivateDNSName'),
-  });
+function readContainerAt(f: Fields): ContainerMetadata | undefined {
+  // A null container is reported too: `Containers` has no use for null entries.
+  if (!f.isObject) return f.reportSelf(true);
+  const out: Out = {};
+  put(out, 'DockerId', f.string('DockerId'));
+  put(out, 'Name', f.string('Name'));
+  put(out, 'DockerName', f.string('DockerName'));
+  put(out, 'Image', f.string('Image'));
+  put(out, 'ImageID', f.string('ImageID'));
+  put(out, 'Labels', f.object('Labels', readStringRecord));
+  put(out, 'DesiredStatus', f.string('DesiredStatus'));
+  put(out, 'KnownStatus', f.string('KnownStatus'));
+  put(out, 'ExitCode', f.number('ExitCode'));
+  put(out, 'Limits', f.object('Limits', readLimits));
+  put(out, 'CreatedAt', f.string('CreatedAt'));
+  put(out, 'StartedAt', f.string('StartedAt'));
+  put(out, 'FinishedAt', f.string('FinishedAt'));
+  put(out, 'RestartCount', f.number('RestartCount'));
+  put(out, 'Type', f.string('Type'));
+  put(out, 'Networks', f.array('Networks', readNetwork));
+  put(out, 'Health', f.object('Health', readHealth));
+  return out as ContainerMetadata;
+}
+
+function readLimits(f: Fields): { CPU?: number; Memory?: number } {
+  const out: Out = {};
+  put(out, 'CPU', f.number('CPU'));
+  put(out, 'Memory', f.number('Memory'));
+  return out;
+}
+
+function readEphemeralStorage(f: Fields): { Utilized?: number; Reserved?: number } {
+  const out: Out = {};
+  put(out, 'Utilized', f.number('Utilized'));
+  put(out, 'Reserved', f.number('Reserved'));
+  return out;
+}
+
+function readStringRecord(f: Fields): Readonly<Record<string, string>> {
+  return f.stringRecord();
+}
+
+function readNetwork(f: Fields): ContainerNetworkMetadata | undefined {
+  if (!f.isObject) return f.reportSelf();
+  const out: Out = {};
+  put(out, 'NetworkMode', f.string('NetworkMode'));
+  put(out, 'IPv4Addresses', f.array('IPv4Addresses', readStringItem));
+  put(out, 'IPv4SubnetCIDRBlock', f.string('IPv4SubnetCIDRBlock'));
+  put(out, 'MACAddress', f.string('MACAddress'));
+  put(out, 'PrivateDNSName', f.string('PrivateDNSName'));
+  return out as ContainerNetworkMetadata;
+}
+
+function readStringItem(f: Fields): string | undefined {
+  return typeof f.raw === 'string' ? f.raw : f.reportSelf();
 }
 
 function readHealth(f: Fields): ContainerHealth {
-  return compact({ status: f.string('status'), statusSince: f.string('statusSince'), exitCode: f.number('exitCode'), output: f.string('output') });
+  const out: Out = {};
+  put(out, 'status', f.string('status'));
+  put(out, 'statusSince', f.string('statusSince'));
+  put(out, 'exitCode', f.number('exitCode'));
+  put(out, 'output', f.string('output'));
+  return out as ContainerHealth;
 }
 
 /** `/task/stats`: per DockerId, the stats, or `null` for a container that is not running (or whose stats are unusable). */
@@ -100,39 +131,76 @@ export function readTaskStats(raw: unknown, onInvalid: InvalidFieldListener = ig
     reportUnlessNull(raw, '(stats)', onInvalid);
     return {};
   }
-  // fromEntries defines own properties, so a key such as `__proto__` stays a key.
-  return Object.fromEntries(Object.entries(raw).map(([dockerId, value]) => [dockerId, readContainerStats(value, onInvalid, dockerId)]));
+  const out: Out = {};
+  for (const dockerId of Object.keys(raw)) {
+    // An own property even for a key such as `__proto__`, which stays a key.
+    define(out, dockerId, readContainerStatsAt(new Fields(raw[dockerId], onInvalid, undefined, dockerId)));
+  }
+  return out as TaskStats;
 }
 
 /** One docker `StatsJSON`. `{}` (EC2's stopped container) stays `{}`; anything not an object is `null`. */
 export function readContainerStats(raw: unknown, onInvalid: InvalidFieldListener = ignore, path = ''): ContainerStats | null {
-  if (!isObject(raw)) return reportUnlessNull(raw, path, onInvalid) ?? null;
-  const f = new Fields(raw, path, onInvalid);
-  return compact({
-    read: f.string('read'),
-    preread: f.string('preread'),
-    cpu_stats: f.object('cpu_stats', (cpu) => compact({
-      cpu_usage: cpu.object('cpu_usage', (u) => compact({
-        total_usage: u.number('total_usage'),
-        usage_in_usermode: u.number('usage_in_usermode'),
-        usage_in_kernelmode: u.number('usage_in_kernelmode'),
-      })),
-      system_cpu_usage: cpu.number('system_cpu_usage'),
-      online_cpus: cpu.number('online_cpus'),
-    })),
-    memory_stats: f.object('memory_stats', (m) => compact({
-      usage: m.number('usage'),
-      max_usage: m.number('max_usage'),
-      limit: m.number('limit'),
-      stats: m.object('stats', (s) => s.numberRecord()),
-    })),
-    networks: f.object('networks', (n) => n.objectRecord(readNetworkStats)),
-    blkio_stats: f.object('blkio_stats', (b) => compact({
-      io_service_bytes_recursive: b.array('io_service_bytes_recursive', (item, itemPath) => readBlkioEntry(item, onInvalid, itemPath)),
-      io_serviced_recursive: b.array('io_serviced_recursive', (item, itemPath) => readBlkioEntry(item, onInvalid, itemPath)),
-    })),
-    pids_stats: f.object('pids_stats', (p) => compact({ current: p.number('current') })),
-  });
+  return readContainerStatsAt(new Fields(raw, onInvalid, undefined, path));
+}
+
+function readContainerStatsAt(f: Fields): ContainerStats | null {
+  if (!f.isObject) return f.reportSelf() ?? null;
+  const out: Out = {};
+  put(out, 'read', f.string('read'));
+  put(out, 'preread', f.string('preread'));
+  put(out, 'cpu_stats', f.object('cpu_stats', readCpuStats));
+  put(out, 'memory_stats', f.object('memory_stats', readMemoryStats));
+  put(out, 'networks', f.object('networks', readNetworks));
+  put(out, 'blkio_stats', f.object('blkio_stats', readBlkioStats));
+  put(out, 'pids_stats', f.object('pids_stats', readPidsStats));
+  return out as ContainerStats;
+}
+
+function readCpuStats(f: Fields): NonNullable<ContainerStats['cpu_stats']> {
+  const out: Out = {};
+  put(out, 'cpu_usage', f.object('cpu_usage', readCpuUsage));
+  put(out, 'system_cpu_usage', f.number('system_cpu_usage'));
+  put(out, 'online_cpus', f.number('online_cpus'));
+  return out;
+}
+
+function readCpuUsage(f: Fields): Out {
+  const out: Out = {};
+  put(out, 'total_usage', f.number('total_usage'));
+  put(out, 'usage_in_usermode', f.number('usage_in_usermode'));
+  put(out, 'usage_in_kernelmode', f.number('usage_in_kernelmode'));
+  return out;
+}
+
+function readMemoryStats(f: Fields): NonNullable<ContainerStats['memory_stats']> {
+  const out: Out = {};
+  put(out, 'usage', f.number('usage'));
+  put(out, 'max_usage', f.number('max_usage'));
+  put(out, 'limit', f.number('limit'));
+  put(out, 'stats', f.object('stats', readNumberRecord));
+  return out;
+}
+
+function readNumberRecord(f: Fields): Readonly<Record<string, number>> {
+  return f.numberRecord();
+}
+
+function readNetworks(f: Fields): Readonly<Record<string, NetworkStats>> {
+  return f.objectRecord(readNetworkStats);
+}
+
+function readBlkioStats(f: Fields): NonNullable<ContainerStats['blkio_stats']> {
+  const out: Out = {};
+  put(out, 'io_service_bytes_recursive', f.array('io_service_bytes_recursive', readBlkioEntry));
+  put(out, 'io_serviced_recursive', f.array('io_serviced_recursive', readBlkioEntry));
+  return out;
+}
+
+function readPidsStats(f: Fields): { current?: number } {
+  const out: Out = {};
+  put(out, 'current', f.number('current'));
+  return out;
 }
 
 const NETWORK_COUNTERS = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped'] as const;
@@ -146,22 +214,42 @@ function readNetworkStats(f: Fields): NetworkStats {
   return counters;
 }
 
-function readBlkioEntry(raw: unknown, onInvalid: InvalidFieldListener, path: string): BlkioEntry | undefined {
-  if (!isObject(raw)) return reportUnlessNull(raw, path, onInvalid);
-  const f = new Fields(raw, path, onInvalid);
-  return compact({ major: f.number('major'), minor: f.number('minor'), op: f.string('op'), value: f.number('value') });
+function readBlkioEntry(f: Fields): BlkioEntry | undefined {
+  if (!f.isObject) return f.reportSelf();
+  const out: Out = {};
+  put(out, 'major', f.number('major'));
+  put(out, 'minor', f.number('minor'));
+  put(out, 'op', f.string('op'));
+  put(out, 'value', f.number('value'));
+  return out as BlkioEntry;
 }
 
 // ---------------------------------------------------------------- checked access to one JSON object
 
 type JsonObject = Readonly<Record<string, unknown>>;
+type Out = Record<string, unknown>;
 
-/** Typed getters over one JSON object (no object gives no fields); each wrong type is reported once. */
+const NO_FIELDS: JsonObject = Object.freeze({});
+
+/**
+ * Typed getters over one JSON value (a value that is not an object has no fields); each wrong type
+ * is reported once, with its path. The path is only built when something is reported: a nested
+ * value knows its parent, its key and (in an array) its index.
+ */
 class Fields {
+  readonly isObject: boolean;
   private readonly json: JsonObject;
 
-  constructor(raw: unknown, private readonly path: string, private readonly onInvalid: InvalidFieldListener) {
-    this.json = isObject(raw) ? raw : {};
+  constructor(
+    readonly raw: unknown,
+    private readonly onInvalid: InvalidFieldListener,
+    private readonly parent: Fields | undefined,
+    /** The key in the parent, or the whole path of a value read on its own. */
+    private readonly key: string,
+    private readonly index = -1,
+  ) {
+    this.isObject = isObject(raw);
+    this.json = this.isObject ? (raw as JsonObject) : NO_FIELDS;
   }
 
   string(key: string): string | undefined {
@@ -182,16 +270,16 @@ class Fields {
 
   object<T>(key: string, read: (fields: Fields) => T): T | undefined {
     const value = this.get(key);
-    return isObject(value) ? read(new Fields(value, this.at(key), this.onInvalid)) : this.invalid(key, value);
+    return isObject(value) ? read(new Fields(value, this.onInvalid, this, key)) : this.invalid(key, value);
   }
 
   /** The items `read` accepts; an item it refuses is left out (the reader reports it). */
-  array<T>(key: string, read: (item: unknown, path: string) => T | undefined): T[] | undefined {
+  array<T>(key: string, read: (item: Fields) => T | undefined): T[] | undefined {
     const value = this.get(key);
     if (!Array.isArray(value)) return this.invalid(key, value);
     const items: T[] = [];
     for (let i = 0; i < value.length; i++) {
-      const item = read(value[i], `${this.at(key)}[${i}]`);
+      const item = read(new Fields(value[i], this.onInvalid, this, key, i));
       if (item !== undefined) items.push(item);
     }
     return items;
@@ -199,39 +287,59 @@ class Fields {
 
   /** Every key whose value is a string (docker labels). */
   stringRecord(): Readonly<Record<string, string>> {
-    return this.record((key) => this.string(key));
+    const out: Out = {};
+    for (const key of Object.keys(this.json)) {
+      const value = this.json[key];
+      if (typeof value === 'string') define(out, key, value);
+      else this.invalid(key, value);
+    }
+    return out as Record<string, string>;
   }
 
   /** Every key whose value is a finite number (memory_stats.stats). */
   numberRecord(): Readonly<Record<string, number>> {
-    return this.record((key) => this.number(key));
+    const out: Out = {};
+    for (const key of Object.keys(this.json)) {
+      const value = this.json[key];
+      if (typeof value === 'number' && Number.isFinite(value)) define(out, key, value);
+      else this.invalid(key, value);
+    }
+    return out as Record<string, number>;
   }
 
   /** Every key whose value is an object, read with `read` (networks by interface). */
   objectRecord<T>(read: (fields: Fields) => T): Readonly<Record<string, T>> {
-    return this.record((key) => this.object(key, read));
+    const out: Out = {};
+    for (const key of Object.keys(this.json)) {
+      const value = this.object(key, read);
+      if (value !== undefined) define(out, key, value);
+    }
+    return out as Record<string, T>;
   }
 
-  private record<T>(read: (key: string) => T | undefined): Readonly<Record<string, T>> {
-    const entries: [string, T][] = [];
-    for (const key of Object.keys(this.json)) {
-      const value = read(key);
-      if (value !== undefined) entries.push([key, value]);
-    }
-    return Object.fromEntries(entries);
+  /** This value itself is of the wrong type (an array item, a document): reported unless absent or (unless `evenNull`) null. */
+  reportSelf(evenNull = false): undefined {
+    if (this.raw !== undefined && (evenNull || this.raw !== null)) this.onInvalid(this.path());
+    return undefined;
+  }
+
+  private path(): string {
+    const base = this.parent === undefined ? this.key : joinPath(this.parent.path(), this.key);
+    return this.index < 0 ? base : `${base}[${this.index}]`;
   }
 
   private get(key: string): unknown {
     return Object.prototype.hasOwnProperty.call(this.json, key) ? this.json[key] : undefined;
   }
 
-  private at(key: string): string {
-    return this.path === '' ? key : `${this.path}.${key}`;
-  }
-
   private invalid(key: string, value: unknown): undefined {
-    return reportUnlessNull(value, this.at(key), this.onInvalid);
+    if (value !== undefined && value !== null) this.onInvalid(joinPath(this.path(), key));
+    return undefined;
   }
+}
+
+function joinPath(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
 }
 
 function isObject(value: unknown): value is JsonObject {
@@ -244,11 +352,13 @@ function reportUnlessNull(value: unknown, path: string, onInvalid: InvalidFieldL
   return undefined;
 }
 
-/** The object without its undefined fields (so `in` and `Object.keys` see only what was read). */
-function compact<T extends object>(object: T): T {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(object)) {
-    if (value !== undefined) out[key] = value;
-  }
-  return out as T;
+/** Sets a field that was read (so `in` and `Object.keys` see only what was read). */
+function put(out: Out, key: string, value: unknown): void {
+  if (value !== undefined) out[key] = value;
+}
+
+/** An own, enumerable field even for keys from the input such as `__proto__` (as Object.fromEntries makes them). */
+function define(out: Out, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }

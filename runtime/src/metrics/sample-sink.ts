@@ -18,6 +18,8 @@ export const SERIES_DROP_REASONS: readonly SeriesDropReason[] = ['series_limit',
 /** The default of `maxSeriesPerCollection`, from the environment contract the construct shares. */
 export const DEFAULT_MAX_SERIES: number = VARIABLES.maxSeriesPerCollection.default;
 
+const NO_STAMP: Stamp = {};
+
 export class SampleSink {
   private static readonly known = new Set(METRIC_CATALOG.map((entry) => entry.name));
   private readonly samples = new Map<string, Sample[]>();
@@ -28,9 +30,10 @@ export class SampleSink {
   constructor(private readonly maxSeries: number = DEFAULT_MAX_SERIES) {}
 
   /** Undefined values are simply not emitted; past the limit, the series is counted and left out. */
-  add(name: string, labels: Labels, value: number | undefined, stamp: Stamp = {}): void {
+  add(name: string, labels: Labels, value: number | undefined, stamp: Stamp = NO_STAMP): void {
+    let list = this.samples.get(name);
     // A name outside the catalog is a bug in the transform, not bad input.
-    if (!SampleSink.known.has(name)) throw new Error(`metric ${name} is not in the catalog`);
+    if (list === undefined && !SampleSink.known.has(name)) throw new Error(`metric ${name} is not in the catalog`);
     if (value === undefined || !Number.isFinite(value)) return;
     if (this.count >= this.maxSeries) {
       this.drop('series_limit', 1);
@@ -38,9 +41,11 @@ export class SampleSink {
     }
     this.count++;
     if (stamp.replaced !== undefined) this.replacedBy.set(stamp.replaced, (this.replacedBy.get(stamp.replaced) ?? 0) + 1);
-    const list = this.samples.get(name) ?? [];
+    if (list === undefined) {
+      list = [];
+      this.samples.set(name, list);
+    }
     list.push(stamp.timestampMs === undefined ? { labels, value } : { labels, value, timestampMs: stamp.timestampMs });
-    this.samples.set(name, list);
   }
 
   drop(reason: SeriesDropReason, series: number): void {

@@ -131,7 +131,8 @@ export function taskLabelsOf(task: TaskMetadata): Labels {
 
 function withoutEmpty(labels: Record<string, string | undefined>): Labels {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(labels)) {
+  for (const key in labels) {
+    const value = labels[key];
     if (value !== undefined && value !== '') out[key] = value;
   }
   return out;
@@ -255,8 +256,10 @@ function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stam
       out.drop('interface_limit', NETWORK_FIELDS.filter(([field]) => asCount(counters[field]) !== undefined).length);
       continue;
     }
+    // One labels object per interface, shared by its 8 series (the exposition renders it once).
+    const interfaceLabels = { ...labels, interface: interfaceName };
     for (const [field, metric] of NETWORK_FIELDS) {
-      out.add(metric, { ...labels, interface: interfaceName }, asCount(counters[field]), stamp);
+      out.add(metric, interfaceLabels, asCount(counters[field]), stamp);
     }
   }
 }
@@ -293,8 +296,9 @@ function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: readonly
       out.drop('device_limit', (total.read === undefined ? 0 : 1) + (total.write === undefined ? 0 : 1));
       continue;
     }
-    out.add(readMetric, { ...c.labels, device }, total.read, c.stamp);
-    out.add(writeMetric, { ...c.labels, device }, total.write, c.stamp);
+    const deviceLabels = { ...c.labels, device };
+    out.add(readMetric, deviceLabels, total.read, c.stamp);
+    out.add(writeMetric, deviceLabels, total.write, c.stamp);
   }
 }
 

@@ -1,0 +1,49 @@
+import { renderFamilies, renderFamiliesToBytes } from '../src/exposition';
+import type { MetricFamily } from '../src/model';
+
+/** The bytes the exporter serves are exactly the UTF-8 of the text rendering, whatever the input. */
+describe('renderFamiliesToBytes', () => {
+  const shared = { container: 'app', image: 'repo/app:1' };
+  const families: MetricFamily[] = [
+    {
+      name: 'container_cpu_usage_seconds_total',
+      help: 'CPU "time"\nwith a \\ backslash',
+      type: 'counter',
+      samples: [
+        { labels: shared, value: 1.5 },
+        { labels: { container: 'é€😀', image: 'q"uote\\back\nline' }, value: 1e21 },
+        { labels: {}, value: -0.000001 },
+      ],
+    },
+    { name: 'empty_family', help: 'none', type: 'gauge', samples: [] },
+    {
+      name: 'container_memory_usage_bytes',
+      help: 'bytes',
+      type: 'gauge',
+      samples: [
+        { labels: shared, value: Number.NaN },
+        { labels: shared, value: Number.POSITIVE_INFINITY },
+        { labels: { ...shared, interface: 'eth0' }, value: Number.NEGATIVE_INFINITY },
+        { labels: shared, value: 0, timestampMs: 1 },
+      ],
+    },
+  ];
+
+  test('escaping, non-ASCII label values, special values, empty families and labels', () => {
+    expect(renderFamiliesToBytes(families)).toEqual(Buffer.from(renderFamilies(families), 'utf8'));
+  });
+
+  test('nothing to render is no bytes', () => {
+    expect(renderFamiliesToBytes([]).length).toBe(0);
+  });
+
+  test('an exposition much larger than the previous one (the buffer grows)', () => {
+    renderFamiliesToBytes([]);
+    const many: MetricFamily[] = [{ name: 'm', help: 'h', type: 'gauge', samples: Array.from({ length: 5000 }, (_, i) => ({ labels: { container: `c${i % 97}`, long: 'x'.repeat(i % 300) }, value: i / 7 })) }];
+    const expected = Buffer.from(renderFamilies(many), 'utf8');
+    expect(expected.length).toBeGreaterThan(512 * 1024);
+    expect(renderFamiliesToBytes(many)).toEqual(expected);
+    // And a small one after it.
+    expect(renderFamiliesToBytes(families)).toEqual(Buffer.from(renderFamilies(families), 'utf8'));
+  });
+});
