@@ -3,13 +3,13 @@
  * `startExporter` is what main.ts runs and what the tests call in-process; it returns a handle
  * whose `stop()` shuts everything down in order.
  */
-import { Collector, type Collection, type Scheduler } from './collector';
+import { Collector, type Scheduler } from './collector';
 import type { ExporterConfig } from './config';
-import { ExpositionPart, renderFamilies, renderFamiliesToBytes } from './exposition';
 import { createLogger, type Logger } from './logger';
 import { MetadataClient, type MetadataClientOptions } from './metadata/client';
 import type { MetricFamily } from './model';
 import { SelfMetrics } from './self-metrics';
+import { ServedExposition } from './served-exposition';
 import { startMetricsServer } from './server';
 
 export interface ExporterDeps {
@@ -52,36 +52,8 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     onAttempt: (observation) => selfMetrics.recordAttempt(observation),
   });
   const collector = new Collector({ client, selfMetrics, logger: logger.child({ component: 'collector' }), intervalMs: config.collectIntervalMs, maxSeriesPerCollection: config.maxSeriesPerCollection, now: deps.now, scheduler: deps.scheduler });
-  const familySources: (() => readonly MetricFamily[])[] = [];
+  const served = new ServedExposition(collector, selfMetrics);
   const stopHooks: (() => Promise<void>)[] = [];
-
-  // The container families change only once per collection, so they are rendered to bytes once
-  // per collection (eagerly, so that cost counts as collection work; gzip on the first scrape that
-  // asks for it) and every scrape reuses them: with 50 containers that is ~200 KB of text, the
-  // largest part of a scrape's CPU (runtime/bench). A scrape reads `rendered` once, so it serves
-  // one collection's container part even when a collection finishes while it is being answered.
-  const EMPTY = ExpositionPart.of('');
-  let rendered: { readonly collection: Collection | undefined; readonly part: ExpositionPart } = { collection: undefined, part: EMPTY };
-  const containerPart = (): ExpositionPart => {
-    const latest = collector.latest;
-    if (rendered.collection !== latest) {
-      rendered = { collection: latest, part: latest ? new ExpositionPart(renderFamiliesToBytes(latest.families)) : EMPTY };
-    }
-    return rendered.part;
-  };
-  collector.onCollection(() => {
-    containerPart();
-  });
-
-  /** prom-client's registry (self + process metrics), the extra sources, then the container families: disjoint names. */
-  const expositionParts = async (): Promise<readonly ExpositionPart[]> => {
-    const own = await selfMetrics.registry.metrics();
-    // Taken after the await, together with the self-metrics it belongs to (nothing runs in between).
-    const containers = containerPart();
-    const extra = familySources.length === 0 ? '' : renderFamilies(familySources.flatMap((source) => source()));
-    return [ExpositionPart.of(`${own.endsWith('\n') || own === '' ? own : own + '\n'}${extra}`), containers];
-  };
-  const exposition = async (): Promise<string> => (await expositionParts()).map((part) => part.plain.toString('utf8')).join('');
 
   const server = await startMetricsServer({
     port: config.httpListenPort,
@@ -89,7 +61,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     metricsPath: config.metricsPath,
     auth: config.httpAuth,
     logger: logger.child({ component: 'server' }),
-    exposition: async () => ({ contentType: selfMetrics.registry.contentType, parts: await expositionParts() }),
+    exposition: async () => ({ contentType: served.contentType, parts: await served.parts() }),
   });
   collector.start();
   logger.info('exporter started', {
@@ -109,8 +81,8 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     collector,
     selfMetrics,
     logger,
-    addFamilySource: (source) => familySources.push(source),
-    exposition,
+    addFamilySource: (source) => served.addFamilySource(source),
+    exposition: () => served.text(),
     onStop: (hook) => stopHooks.push(hook),
     stop: () => {
       stopping ??= (async () => {

@@ -126,7 +126,11 @@ test('a fixed Active run sends the committed remote-write stream', async () => {
     remoteWrite_basicAuth_password: 'golden-password',
     remoteWrite_flushInterval: '1h',
   }), {
-    host: '127.0.0.1', logger: silentLogger, defaultMetrics: false, now: () => clock.now(), scheduler: clock,
+    host: '127.0.0.1',
+    logger: silentLogger,
+    defaultMetrics: false,
+    now: () => clock.now(),
+    scheduler: clock,
     // Fixed jitter: /task and /task/stats retry in lockstep, so each makes the same number of attempts.
     metadataClient: { random: () => 0.5 },
   });
