@@ -27,11 +27,13 @@ async function main(): Promise<void> {
   // its queue flush as a stop hook (run first by exporter.stop()).
   if (config.remoteWrite !== undefined) {
     // The image starts node without V8's optimizing tiers (runtime/Dockerfile CMD): ~10 MiB less
-    // RSS for Passive mode. Active mode encodes and compresses every sample (protobuf, snappy), and
-    // interpreted that costs about twice the CPU per collection (runtime/bench/FINDINGS.md), so it
-    // turns them back on. Tiering flags are read at each tier-up decision, so this takes effect.
+    // RSS for Passive mode. Active mode labels, queues, encodes and compresses every sample
+    // (protobuf, snappy), which interpreted costs ~50% more CPU per collection, so it turns Maglev
+    // back on, and only Maglev: at 10 containers (runtime/bench/FINDINGS.md) Maglev alone costs
+    // ~3 MiB of RSS for a third less CPU, while TurboFan pages in ~6 MiB more of the binary and
+    // code space, and both together cost more CPU than either alone (code optimized twice within
+    // a collection's hot loops). Tiering flags are read at each tier-up decision, so this takes effect.
     const { setFlagsFromString } = await import('node:v8');
-    setFlagsFromString('--turbofan');
     setFlagsFromString('--maglev');
     const { startActiveMode } = await import('./active');
     try {
