@@ -103,14 +103,20 @@ export class LabelSetCache {
   private previous = new Map<string, WireLabels>();
   private current = new Map<string, WireLabels>();
   private target = '';
+  /** The target labels object last seen: a collection passes the same one for all its samples. */
+  private targetObject: Labels | undefined;
 
   /** The wire labels of `name{sampleLabels}` under `targetLabels` (honor_labels); throws on an invalid name. */
   labelsOf(target: Labels, name: string, sampleLabels: Labels): WireLabels {
-    const targetKey = JSON.stringify(target);
-    if (targetKey !== this.target) {
-      this.previous = new Map();
-      this.current = new Map();
-      this.target = targetKey;
+    if (target !== this.targetObject) {
+      // Compared by content once per target object, not once per sample (hundreds per collection).
+      const targetKey = JSON.stringify(target);
+      if (targetKey !== this.target) {
+        this.previous = new Map();
+        this.current = new Map();
+        this.target = targetKey;
+      }
+      this.targetObject = target;
     }
     // Metric names cannot contain NUL, so the name/labels boundary is unambiguous.
     const inputKey = `${name}\u0000${JSON.stringify(sampleLabels)}`;

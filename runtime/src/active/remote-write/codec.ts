@@ -14,7 +14,7 @@
  *   Label        { string name = 1; string value = 2; }
  *   Sample       { double value = 1; int64 timestamp = 2; }
  */
-import type { WireSample, WireSeries } from './series';
+import type { LabelPair, WireSample, WireSeries } from './series';
 
 /** Float64 bit pattern Prometheus uses for a staleness marker (value.StaleNaN), as two 32-bit halves. */
 export const STALE_NAN_HIGH_BITS = 0x7ff00000;
@@ -34,12 +34,9 @@ function varintSize(value: number): number {
   return size;
 }
 
-/** Size of one Label message; pushes the name's and the value's byte lengths for the writing pass. */
-function labelSize(name: string, value: string, lengths: number[]): number {
-  const n = Buffer.byteLength(name);
-  const v = Buffer.byteLength(value);
-  lengths.push(n, v);
-  return 1 + varintSize(n) + n + 1 + varintSize(v) + v;
+/** Size of one Label message. */
+function labelSize(nameBytes: number, valueBytes: number): number {
+  return 1 + varintSize(nameBytes) + nameBytes + 1 + varintSize(valueBytes) + valueBytes;
 }
 
 function sampleSize(sample: WireSample): number {
@@ -78,37 +75,64 @@ class Writer {
   }
 }
 
+/**
+ * The encoded `Label` fields of each label set sent, kept while the label set itself lives. The queue
+ * interns one label array per series and the sources reuse it across collections, so a series' labels
+ * (~20 pairs, nearly all of a request's bytes) are encoded once, not once per request: label encoding
+ * was most of a request's CPU. Label arrays are never modified (`LabelPair[]` is readonly).
+ */
+const labelBytesCache = new WeakMap<readonly LabelPair[], Buffer>();
+
+function labelBytes(labels: readonly LabelPair[]): Buffer {
+  let bytes = labelBytesCache.get(labels);
+  if (bytes === undefined) {
+    bytes = encodeLabels(labels);
+    labelBytesCache.set(labels, bytes);
+  }
+  return bytes;
+}
+
+function encodeLabels(labels: readonly LabelPair[]): Buffer {
+  const lengths: number[] = [];
+  let total = 0;
+  for (const [name, value] of labels) {
+    const n = Buffer.byteLength(name);
+    const v = Buffer.byteLength(value);
+    const l = labelSize(n, v);
+    lengths.push(n, v, l);
+    total += 1 + varintSize(l) + l;
+  }
+  const out = new Writer(Buffer.allocUnsafe(total));
+  let k = 0;
+  for (const [name, value] of labels) {
+    out.byte(KEY_LEN_1);
+    out.varint(lengths[k + 2]);
+    out.string(KEY_LEN_1, name, lengths[k]);
+    out.string(KEY_LEN_2, value, lengths[k + 1]);
+    k += 3;
+  }
+  return out.buf;
+}
+
 /** The uncompressed protobuf bytes of a WriteRequest (exposed for tests and size accounting). */
 export function encodeWriteRequestProto(series: readonly WireSeries[]): Buffer {
-  // First pass: every length prefix (byte lengths of strings, sizes of messages), in writing order.
-  const lengths: number[] = [];
+  // First pass: every message size, so the request is written into one buffer of exactly its size.
   const seriesSizes: number[] = [];
   let total = 0;
   for (const s of series) {
-    let size = 0;
-    for (const [name, value] of s.labels) {
-      const l = labelSize(name, value, lengths);
-      size += 1 + varintSize(l) + l;
-      lengths.push(l);
-    }
+    let size = labelBytes(s.labels).length;
     for (const sample of s.samples) size += 2 + sampleSize(sample);
     seriesSizes.push(size);
     total += 1 + varintSize(size) + size;
   }
-  // Second pass: write into one buffer of exactly the computed size.
   const out = new Writer(Buffer.allocUnsafe(total));
-  let k = 0;
-  series.forEach((s, i) => {
+  for (let i = 0; i < series.length; i++) {
+    const s = series[i];
     out.byte(KEY_LEN_1);
     out.varint(seriesSizes[i]);
-    for (const [name, value] of s.labels) {
-      const [n, v, l] = [lengths[k], lengths[k + 1], lengths[k + 2]];
-      k += 3;
-      out.byte(KEY_LEN_1);
-      out.varint(l);
-      out.string(KEY_LEN_1, name, n);
-      out.string(KEY_LEN_2, value, v);
-    }
+    const labels = labelBytes(s.labels);
+    out.buf.set(labels, out.offset);
+    out.offset += labels.length;
     for (const sample of s.samples) {
       out.byte(KEY_LEN_2);
       out.varint(sampleSize(sample));
@@ -116,7 +140,7 @@ export function encodeWriteRequestProto(series: readonly WireSeries[]): Buffer {
       out.byte(KEY_VARINT_2);
       out.varint(Math.trunc(sample.timestampMs));
     }
-  });
+  }
   return out.buf;
 }
 
