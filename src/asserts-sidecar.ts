@@ -29,12 +29,13 @@ const HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/lib/healthcheck.js'];
 
 /**
  * Soft memory reservation per mode, from the exporter's steady RSS on Node 24 (runtime/bench, see
- * docs/benchmark.md): Passive 56-61 MiB at 10-50 containers and 76 MiB at 200, so 80 MiB; Active
- * about 105 MiB steady and 139 MiB with a full default outage queue (500,000 samples), so 144 MiB.
+ * docs/benchmark.md): Passive 58-60 MiB at 10-50 containers and 79 MiB at 200, so 80 MiB; Active
+ * 63-72 MiB at 10-50 containers, 95 MiB at 200 and 85 MiB with a full default outage queue
+ * (500,000 samples), so 112 MiB.
  */
 const DEFAULT_MEMORY_RESERVATION_MIB: Readonly<Record<SidecarMode, number>> = {
   [SidecarMode.PASSIVE]: 80,
-  [SidecarMode.ACTIVE]: 144,
+  [SidecarMode.ACTIVE]: 112,
 };
 
 /** Non-root uid of the bundled image (the `node` user of the official Node image). */
@@ -173,7 +174,7 @@ export interface AssertsSidecarProps {
    * Soft memory limit (reservation) of the sidecar in MiB. A default is set so that EC2 task
    * definitions, which require a memory setting on every container, synthesize.
    *
-   * @default - 80 in Passive mode and 144 in Active mode (the exporter's measured steady RSS with
+   * @default - 80 in Passive mode and 112 in Active mode (the exporter's measured steady RSS with
    * headroom, Active including a full outage queue), or none when `memoryLimitMiB` is set
    */
   readonly memoryReservationMiB?: number;

@@ -79,7 +79,7 @@ describe.each([
     expect(environmentOf(bridge)).toMatchObject({ remoteWrite_url: REMOTE_WRITE_URL });
     expect(fargate.PortMappings).toEqual([{ ContainerPort: 8014, Protocol: 'tcp' }]);
     expect(bridge.PortMappings).toEqual([{ ContainerPort: 8014, HostPort: 0, Protocol: 'tcp' }]);
-    expect(bridge.MemoryReservation).toBe(144); // the Active-mode default
+    expect(bridge.MemoryReservation).toBe(112); // the Active-mode default
     expect(fargate.RestartPolicy).toEqual({ Enabled: true, RestartAttemptPeriod: 60 });
   });
 

@@ -31,7 +31,7 @@ describe.each(cases)('%s', (_label, makeTask, expectedHostPort) => {
     // The label always names the container port: the discovery maps it to the host port itself.
     expect(container.DockerLabels.PROMETHEUS_EXPORTER_PORT).toBe('8014');
     // The default reservation follows each mode's measured RSS (docs/benchmark.md).
-    expect(container.MemoryReservation).toBe(expectedMode === SidecarMode.ACTIVE ? 144 : 80);
+    expect(container.MemoryReservation).toBe(expectedMode === SidecarMode.ACTIVE ? 112 : 80);
     expect('remoteWrite_url' in environmentOf(container)).toBe(expectedMode === SidecarMode.ACTIVE);
     expect(taskRoleActions(template)).toEqual(expectedActions);
   });

@@ -182,7 +182,7 @@ def test_active_ec2_sidecar_gets_remote_write_environment_and_a_dynamic_host_por
     assert environment["collectInterval"] == "30s"
     assert sidecar["PortMappings"] == [{"ContainerPort": 8014, "HostPort": 0, "Protocol": "tcp"}]
     # EC2 requires a memory setting on every container; the sidecar brings its own reservation.
-    assert sidecar["MemoryReservation"] == 144  # the Active default: its measured RSS with headroom
+    assert sidecar["MemoryReservation"] == 112  # the Active default: its measured RSS with headroom
     assert sidecar["DockerLabels"] == {"PROMETHEUS_EXPORTER_PATH": METRICS_PATH, "PROMETHEUS_EXPORTER_PORT": "8014"}
 
 

@@ -114,7 +114,7 @@ class SidecarStacksTest {
         assertEquals("30s", environment.get("collectInterval"));
         assertEquals(0, sidecar.at("/PortMappings/0/HostPort").asInt(-1));
         assertEquals(8014, sidecar.at("/PortMappings/0/ContainerPort").asInt());
-        assertEquals(144, sidecar.get("MemoryReservation").asInt());
+        assertEquals(112, sidecar.get("MemoryReservation").asInt());
         assertEquals(METRICS_PATH, sidecar.at("/DockerLabels/PROMETHEUS_EXPORTER_PATH").asText());
         assertEquals("8014", sidecar.at("/DockerLabels/PROMETHEUS_EXPORTER_PORT").asText());
     }
