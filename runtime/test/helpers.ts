@@ -110,3 +110,25 @@ export class ServerProcess {
     clearTimeout(timer);
   }
 }
+
+/**
+ * Starts a real Prometheus on a free 127.0.0.1 port with the given configuration file and a TSDB
+ * under `dataDir`; resolves once it is ready. `extraFlags` e.g. `--web.enable-remote-write-receiver`.
+ */
+export async function startPrometheus(
+  binary: string,
+  configFile: string,
+  dataDir: string,
+  extraFlags: readonly string[] = [],
+): Promise<{ readonly url: string; readonly process: ServerProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const process = await ServerProcess.start(binary, [
+    `--config.file=${configFile}`,
+    `--storage.tsdb.path=${join(dataDir, 'data')}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    ...extraFlags,
+    '--log.level=warn',
+  ], async () => (await fetch(`${url}/-/ready`)).status === 200);
+  return { url, process };
+}

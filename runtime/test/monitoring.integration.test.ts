@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsErrorServer, enrichmentWorker } from './active/helpers';
-import { freePort, ServerProcess, testConfig, until, which } from './helpers';
+import { ServerProcess, startPrometheus, testConfig, until, which } from './helpers';
 import { startActiveMode, type ActiveMode } from '../src/active';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
@@ -127,15 +127,7 @@ describeWithPrometheus('dashboard and rules against a real Prometheus fed by the
       ]),
       '',
     ].join('\n'));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = await ServerProcess.start(PROMETHEUS!, [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dataDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--log.level=warn',
-    ], async () => (await fetch(`${promUrl}/-/ready`)).status === 200);
+    ({ url: promUrl, process: prometheus } = await startPrometheus(PROMETHEUS!, configFile, dataDir, ['--web.enable-remote-write-receiver']));
 
     // Active mode: a third sidecar remote-writes to the same Prometheus (AWS calls refused: metadata-only labels).
     const task = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, cpuCores: 0.3 });

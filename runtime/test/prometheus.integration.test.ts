@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, ServerProcess, testConfig, until, which } from './helpers';
+import { ServerProcess, startPrometheus, testConfig, until, which } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { ExpositionPart } from '../src/exposition';
 import { silentLogger } from '../src/logger';
@@ -91,14 +91,7 @@ describeWithPrometheus('a real Prometheus scraping the sidecar', () => {
       `      - targets: ['127.0.0.1:${bridgeExporter.port}']`,
       '',
     ].join('\n'));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = await ServerProcess.start(PROMETHEUS!, [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dataDir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ], async () => (await fetch(`${promUrl}/-/ready`)).status === 200);
+    ({ url: promUrl, process: prometheus } = await startPrometheus(PROMETHEUS!, configFile, dataDir));
   });
 
   afterAll(async () => {
