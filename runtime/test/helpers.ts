@@ -132,3 +132,23 @@ export async function startPrometheus(
   ], async () => (await fetch(`${url}/-/ready`)).status === 200);
   return { url, process };
 }
+
+/** Debian's prometheus package (prometheus + promtool), when on PATH. */
+export const PROMETHEUS = which('prometheus');
+export const PROMTOOL = which('promtool');
+
+/**
+ * `describe` for suites that need prometheus and promtool: skipped when they are missing, except
+ * under CI=true, where a missing binary fails the suite instead.
+ */
+export const describeWithPrometheus: (name: string, body: () => void) => void = PROMETHEUS && PROMTOOL
+  ? describe
+  : process.env.CI ? describeMissingPrometheus : describe.skip;
+
+function describeMissingPrometheus(name: string): void {
+  describe(name, () => {
+    test('prometheus and promtool are on PATH (CI installs them with apt-get install prometheus)', () => {
+      throw new Error(`prometheus=${PROMETHEUS ?? 'missing'} promtool=${PROMTOOL ?? 'missing'}: install the Debian package "prometheus" (2.42)`);
+    });
+  });
+}

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { awsErrorServer, enrichmentWorker } from './active/helpers';
-import { ServerProcess, startPrometheus, testConfig, until, which } from './helpers';
+import { describeWithPrometheus, PROMETHEUS, PROMTOOL, ServerProcess, startPrometheus, testConfig, until } from './helpers';
 import { startActiveMode, type ActiveMode } from '../src/active';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { silentLogger } from '../src/logger';
@@ -22,17 +22,6 @@ const RULES = join(MONITORING, 'prometheus', 'ecs-sidecar.rules.yml');
 const RULE_TESTS = join(MONITORING, 'prometheus', 'ecs-sidecar.rules.test.yml');
 const DASHBOARD = join(MONITORING, 'grafana', 'ecs-sidecar-dashboard.json');
 
-const PROMETHEUS = which('prometheus');
-const PROMTOOL = which('promtool');
-const describeWithPrometheus = PROMETHEUS && PROMTOOL ? describe : process.env.CI ? describeMissing : describe.skip;
-
-function describeMissing(name: string): void {
-  describe(name, () => {
-    test('prometheus and promtool are on PATH (CI installs them with apt-get install prometheus)', () => {
-      throw new Error(`prometheus=${PROMETHEUS ?? 'missing'} promtool=${PROMTOOL ?? 'missing'}: install the Debian package "prometheus" (2.42)`);
-    });
-  });
-}
 
 /** Metric names the runtime can emit (catalog + self-metrics); an expression naming others cannot have data yet. */
 const KNOWN_METRICS = new Set([...METRIC_CATALOG.map((m) => m.name), ...SELF_METRICS.map((m) => m.name)]);

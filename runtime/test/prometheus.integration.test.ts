@@ -7,23 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ServerProcess, startPrometheus, testConfig, until, which } from './helpers';
+import { describeWithPrometheus, PROMETHEUS, PROMTOOL, ServerProcess, startPrometheus, testConfig, until } from './helpers';
 import { startExporter, type ExporterHandle } from '../src/exporter';
 import { ExpositionPart } from '../src/exposition';
 import { silentLogger } from '../src/logger';
 import { SIMULATED_SHAPES, startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
-const PROMETHEUS = which('prometheus');
-const PROMTOOL = which('promtool');
-const describeWithPrometheus = PROMETHEUS && PROMTOOL ? describe : process.env.CI ? describeMissing : describe.skip;
-
-function describeMissing(name: string): void {
-  describe(name, () => {
-    test('prometheus and promtool are on PATH (CI installs them with apt-get install prometheus)', () => {
-      throw new Error(`prometheus=${PROMETHEUS ?? 'missing'} promtool=${PROMTOOL ?? 'missing'}: install the Debian package "prometheus" (2.42)`);
-    });
-  });
-}
 
 describeWithPrometheus('promtool check metrics', () => {
   test.each(SIMULATED_SHAPES)('the exposition of the %s shape passes the linter', async (shape) => {

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { awsErrorServer, enrichmentWorker } from './helpers';
+import { appTarget, awsErrorServer, enrichmentWorker } from './helpers';
 import { STALE_NAN_BITS, StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
@@ -44,20 +44,6 @@ async function metadataProxy(sim: SimulatedTask, sidecarPort: () => number, appP
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     uri: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
-async function appTarget() {
-  let hits = 0;
-  const server = http.createServer((_req, res) => {
-    hits++;
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(`# TYPE orders_processed_total counter\norders_processed_total{queue="eu"} ${hits * 10}\n`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -14,6 +14,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { appTarget } from './helpers';
 import { STALE_NAN_BITS, StrictReceiver, type ReceivedSample } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import { startExporter } from '../../src/exporter';
@@ -75,21 +76,6 @@ async function metadataProxy(sim: SimulatedTask, sidecarPort: () => number, appP
   };
 }
 
-async function appTarget() {
-  let hits = 0;
-  const server = http.createServer((_req, res) => {
-    hits++;
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(`# TYPE orders_processed_total counter\norders_processed_total{queue="eu"} ${hits * 10}\n# TYPE queue_depth gauge\nqueue_depth 3\n`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    hits: () => hits,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
 /** One line per series: labels, then each sample as value@ms (STALE for a staleness marker). Timings become <timing>. */
 function render(requests: ReadonlyArray<ReadonlyMap<string, readonly ReceivedSample[]>>, ports: Record<string, number>): string {
   const lines: string[] = [];
@@ -112,7 +98,7 @@ function render(requests: ReadonlyArray<ReadonlyMap<string, readonly ReceivedSam
 test('a fixed Active run sends the committed remote-write stream', async () => {
   const clock = new StoppedClock(START_MS);
   const sim = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, includeStopped: false, now: () => clock.now() });
-  const app = await appTarget();
+  const app = await appTarget('# TYPE queue_depth gauge\nqueue_depth 3\n');
   const receiver = new StrictReceiver();
   await receiver.start();
   let exporterPort = 0;

@@ -84,3 +84,22 @@ export function buildEnrichmentWorker(outfile: string, { external }: { external:
     logLevel: 'silent',
   });
 }
+
+/**
+ * An application container's metrics endpoint on 127.0.0.1: a counter that grows by 10 per scrape,
+ * then `extra` exposition lines. `hits()` counts the scrapes.
+ */
+export async function appTarget(extra = ''): Promise<{ readonly port: number; hits(): number; close(): Promise<void> }> {
+  let hits = 0;
+  const server = http.createServer((_req, res) => {
+    hits++;
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(`# TYPE orders_processed_total counter\norders_processed_total{queue="eu"} ${hits * 10}\n${extra}`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    hits: () => hits,
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
