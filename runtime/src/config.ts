@@ -85,6 +85,11 @@ export function parseConfig(env: Env): ExporterConfig {
   const parsed = parseEnvironment(env);
   if ('problem' in parsed) throw new ConfigError(parsed.problem);
   const v = parsed.values;
+  // The environment contract accepts https for every URL; the metadata client speaks plain HTTP only,
+  // which is all the ECS agent serves on its link-local address.
+  if (v.ECS_CONTAINER_METADATA_URI_V4 !== undefined && !v.ECS_CONTAINER_METADATA_URI_V4.startsWith('http://')) {
+    throw new ConfigError('ECS_CONTAINER_METADATA_URI_V4 must be an http:// URL: ECS serves the task metadata endpoint over plain HTTP (leave the variable as ECS sets it)');
+  }
   const config: ExporterConfig = {
     // findProblem refuses an environment without it, so it is set here.
     metadataUri: (v.ECS_CONTAINER_METADATA_URI_V4 ?? '').replace(/\/+$/, ''),

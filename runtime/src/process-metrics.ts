@@ -106,13 +106,24 @@ function registerDescriptorGauges(registers: Registers): void {
 }
 
 function registerHeapGauges(registers: Registers): void {
+  // process.memoryUsage() also reads /proc/self/stat (for rss): once per scrape serves all three.
+  let usage = process.memoryUsage();
+  let readAtMs = performance.now();
+  const current = (): NodeJS.MemoryUsage => {
+    const now = performance.now();
+    if (now - readAtMs > STATUS_REUSE_MS) {
+      usage = process.memoryUsage();
+      readAtMs = now;
+    }
+    return usage;
+  };
   const heapGauge = (name: string, help: string, pick: (m: NodeJS.MemoryUsage) => number) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        this.set(pick(process.memoryUsage()));
+        this.set(pick(current()));
       },
     });
   heapGauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', (m) => m.heapTotal);

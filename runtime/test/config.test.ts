@@ -45,6 +45,7 @@ describe('configuration from the environment', () => {
 
   test('missing metadata URI is an error that says ECS sets it', () => {
     expect(() => parseConfig({})).toThrow(/ECS_CONTAINER_METADATA_URI_V4 is not set/);
+    expect(() => parseConfig({ ECS_CONTAINER_METADATA_URI_V4: 'https://169.254.170.2/v4/abc' })).toThrow('ECS_CONTAINER_METADATA_URI_V4 must be an http:// URL: ECS serves the task metadata endpoint over plain HTTP (leave the variable as ECS sets it)');
   });
 
   test('port out of range names the variable and quotes the value', () => {

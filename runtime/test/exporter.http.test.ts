@@ -30,6 +30,13 @@ describe('metrics endpoint against a simulated Fargate task', () => {
     expect(res.body).toContain('process_resident_memory_bytes');
   });
 
+  test('every answer carries a current Date header, formatted by the server itself', async () => {
+    for (const url of [exporter.metricsUrl, `${exporter.url}/health`, `${exporter.url}/nope`]) {
+      const date = Date.parse((await get(url)).headers.get('date') ?? '');
+      expect(Math.abs(date - Date.now())).toBeLessThan(5_000);
+    }
+  });
+
   test('HELP and TYPE appear once per family', async () => {
     const { body } = await get(exporter.metricsUrl);
     const types = body.split('\n').filter((l) => l.startsWith('# TYPE ')).map((l) => l.split(' ')[2]);

@@ -1,14 +1,10 @@
 /**
- * HTTP client for the ECS Task Metadata Endpoint v4. It only moves bytes: GET with timeouts over a
- * keep-alive connection, retries with the runtime's one backoff policy (the endpoint answers 500 for
- * the first requests after task start), JSON parsing, and one observation per attempt for the self-metrics.
- * What it returns is untyped JSON; `reader.ts` types it.
- *
- * It uses Node's built-in `http` rather than undici: for two plain GETs per collection on a
- * link-local endpoint, loading undici cost ~24 MiB of RSS and ~190 ms of start-up CPU (runtime/bench),
- * which every task running the sidecar would pay.
+ * Client of the ECS Task Metadata Endpoint v4. It only moves bytes: GET with timeouts over
+ * kept-alive connections (http-get.ts), retries with the runtime's one backoff policy (the endpoint
+ * answers 500 for the first requests after task start), JSON parsing, and one observation per
+ * attempt for the self-metrics. What it returns is untyped JSON; `reader.ts` types it.
  */
-import { Agent, get } from 'node:http';
+import { HttpGetClient, RequestTimeout } from './http-get';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff';
 import { systemClock, type Clock } from '../core/clock';
 
@@ -39,8 +35,6 @@ export interface MetadataClientOptions {
   readonly now?: () => number;
   /** Called once per attempt (self-metrics). */
   readonly onAttempt?: (observation: AttemptObservation) => void;
-  /** Defaults to a private keep-alive agent that `close()` shuts. */
-  readonly agent?: Agent;
 }
 
 /** An error with the context an operator needs: which path, what went wrong, how many attempts. */
@@ -57,7 +51,7 @@ export const METADATA_BACKOFF: BackoffPolicy = { minMs: 250, maxMs: 2_000, maxRe
 const PATHS: Readonly<Record<MetadataEndpoint, string>> = { task: '/task', task_stats: '/task/stats' };
 
 export class MetadataClient {
-  private readonly baseUrl: string;
+  private readonly basePath: string;
   private readonly timeoutMs: number;
   private readonly attempts: number;
   private readonly backoff: BackoffPolicy;
@@ -65,11 +59,11 @@ export class MetadataClient {
   private readonly clock: Pick<Clock, 'sleep'>;
   private readonly now: () => number;
   private readonly onAttempt: (observation: AttemptObservation) => void;
-  private readonly agent: Agent;
-  private readonly ownsAgent: boolean;
+  private readonly http: HttpGetClient;
 
   constructor(options: MetadataClientOptions) {
-    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.http = new HttpGetClient(options.baseUrl);
+    this.basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
     this.timeoutMs = options.timeoutMs ?? 2000;
     this.attempts = Math.max(1, options.attempts ?? 3);
     this.backoff = options.backoff ?? METADATA_BACKOFF;
@@ -77,8 +71,6 @@ export class MetadataClient {
     this.clock = options.clock ?? systemClock;
     this.now = options.now ?? (() => performance.now());
     this.onAttempt = options.onAttempt ?? (() => undefined);
-    this.ownsAgent = options.agent === undefined;
-    this.agent = options.agent ?? new Agent({ keepAlive: true, maxSockets: 2 });
   }
 
   /** `/task` as parsed JSON (an object): `reader.ts` types it. */
@@ -92,12 +84,14 @@ export class MetadataClient {
   }
 
   async close(): Promise<void> {
-    if (this.ownsAgent) this.agent.destroy();
+    this.http.close();
   }
 
   private async getJson(endpoint: MetadataEndpoint): Promise<unknown> {
     let attemptsMade = 0;
-    let lastError = new MetadataError('not attempted', 'network_error');
+    // Built only when an attempt fails: an Error captures a stack trace, which costs more than the
+    // rest of a successful call's bookkeeping.
+    let lastError: MetadataError | undefined;
     while (attemptsMade < this.attempts) {
       if (attemptsMade > 0) await this.clock.sleep(backoffDelayMs(attemptsMade - 1, this.backoff, this.random));
       attemptsMade++;
@@ -106,6 +100,7 @@ export class MetadataClient {
       lastError = result;
       if (!result.retryable) break;
     }
+    lastError ??= new MetadataError('not attempted', 'network_error');
     const plural = attemptsMade === 1 ? '' : 's';
     throw new MetadataError(`metadata ${PATHS[endpoint]}: ${lastError.message} after ${attemptsMade} attempt${plural}`, lastError.outcome);
   }
@@ -115,9 +110,9 @@ export class MetadataClient {
     const observe = (outcome: AttemptOutcome, statusCode?: number) =>
       this.onAttempt({ endpoint, outcome, statusCode, durationSeconds: Math.max(0, (this.now() - started) / 1000) });
     let statusCode: number;
-    let text: string;
+    let body: Buffer;
     try {
-      ({ statusCode, text } = await httpGet(this.baseUrl + PATHS[endpoint], this.agent, this.timeoutMs));
+      ({ statusCode, body } = await this.http.get(this.basePath + PATHS[endpoint], this.timeoutMs));
     } catch (error) {
       const timedOut = error instanceof RequestTimeout;
       observe(timedOut ? 'timeout' : 'network_error');
@@ -129,48 +124,18 @@ export class MetadataClient {
       // 5xx and 429 are transient (the endpoint answers 500 right after task start); other 4xx are not.
       return new MetadataError(`HTTP ${statusCode}`, 'http_error', statusCode >= 500 || statusCode === 429);
     }
-    let body: unknown;
+    let json: unknown;
     try {
-      body = JSON.parse(text);
+      json = JSON.parse(body.toString('utf8'));
     } catch {
       observe('invalid_body', statusCode);
       return new MetadataError('response is not JSON', 'invalid_body', true);
     }
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) {
       observe('invalid_body', statusCode);
       return new MetadataError('response is not a JSON object', 'invalid_body', true);
     }
     observe('success', statusCode);
-    return body;
-
+    return json;
   }
-}
-
-class RequestTimeout extends Error {}
-
-/**
- * One GET. The headers and then the body each get `timeoutMs` (as undici's headersTimeout and
- * bodyTimeout did); a timeout rejects with RequestTimeout, anything else with the socket's error.
- */
-function httpGet(url: string, agent: Agent, timeoutMs: number): Promise<{ statusCode: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const fail = (error: Error) => {
-      clearTimeout(timer);
-      reject(error);
-    };
-    const request = get(url, { agent, headers: { accept: 'application/json' } }, (response) => {
-      clearTimeout(timer);
-      timer = setTimeout(() => response.destroy(new RequestTimeout('body timeout')), timeoutMs);
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        clearTimeout(timer);
-        resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
-      });
-      response.on('error', fail);
-    });
-    timer = setTimeout(() => request.destroy(new RequestTimeout('headers timeout')), timeoutMs);
-    request.on('error', fail);
-  });
 }
