@@ -6,6 +6,7 @@
  * collection, which is how Active mode gets the same families without a second request.
  */
 import { systemClock, type Clock } from './core/clock';
+import { yieldToIo } from './core/yield-to-io';
 import type { Logger } from './logger';
 import type { MetadataClient } from './metadata/client';
 import { readTask, readTaskStats } from './metadata/reader';
@@ -116,13 +117,18 @@ export class Collector {
       const [rawTask, rawStats] = await Promise.all([this.options.client.fetchTask(), this.options.client.fetchTaskStats()]);
       atMs = this.now();
       let stats: TaskStats;
+      // Reading, transforming and (in the listeners) rendering are each a few ms of synchronous work
+      // with 50 containers: a scrape arriving meanwhile is served between them (p99 latency).
+      await yieldToIo();
       ({ task, stats } = this.read(rawTask, rawStats));
+      await yieldToIo();
       result = transformTaskStats(task, stats, { collectedAtMs: atMs, maxSeries: this.options.maxSeriesPerCollection ?? DEFAULT_MAX_SERIES });
     } catch (error) {
       await this.failed(error);
       return false;
     }
     this.succeeded(task, result, atMs);
+    await yieldToIo();
     for (const listener of this.listeners) {
       try {
         await listener(result.families, atMs, task);
