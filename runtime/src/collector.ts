@@ -11,6 +11,7 @@ import type { Logger } from './logger';
 import type { MetadataClient } from './metadata/client';
 import { readTask, readTaskStats } from './metadata/reader';
 import type { TaskMetadata, TaskStats } from './metadata/types';
+import { LabelSets } from './metrics/label-sets';
 import type { TimestampReplaceReason } from './metrics/read-time';
 import { DEFAULT_MAX_SERIES, type SeriesDropReason } from './metrics/sample-sink';
 import { transformTaskStats, type NetworkLayout, type TransformResult } from './metrics/transform';
@@ -54,6 +55,8 @@ export class Collector {
   private failing = false;
   /** Reasons already logged: each is logged once, then only counted. */
   private readonly loggedReasons = new Set<string>();
+  /** The task's labels objects, the same ones every collection (the exposition encodes each once). */
+  private readonly labelSets = new LabelSets();
   private readonly now: () => number;
   private readonly scheduler: Scheduler;
 
@@ -122,7 +125,8 @@ export class Collector {
       await yieldToIo();
       ({ task, stats } = this.read(rawTask, rawStats));
       await yieldToIo();
-      result = transformTaskStats(task, stats, { collectedAtMs: atMs, maxSeries: this.options.maxSeriesPerCollection ?? DEFAULT_MAX_SERIES });
+      const maxSeries = this.options.maxSeriesPerCollection ?? DEFAULT_MAX_SERIES;
+      result = transformTaskStats(task, stats, { collectedAtMs: atMs, maxSeries, labelSets: this.labelSets });
     } catch (error) {
       await this.failed(error);
       return false;

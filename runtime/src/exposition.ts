@@ -27,13 +27,18 @@ export function renderFamilies(families: readonly MetricFamily[]): string {
 }
 
 /**
+ * The encoded `{...}` text of labels objects. Passed from one render to the next, it encodes each
+ * label set once for as long as the transform hands out the same object (metrics/label-sets.ts).
+ */
+export type LabelBytesCache = WeakMap<Labels, Buffer>;
+
+/**
  * The same text as `renderFamilies`, as UTF-8 bytes, written straight into one Buffer: each family
  * name and each labels object's `{...}` text is encoded once per render and copied for every sample
  * that uses it, so the only string built per sample is its value. With 200 containers that is
  * ~1 MB of text that is never built as a string (runtime/bench/FINDINGS.md).
  */
-export function renderFamiliesToBytes(families: readonly MetricFamily[]): Buffer {
-  const labelBytes = new Map<Labels, Buffer>();
+export function renderFamiliesToBytes(families: readonly MetricFamily[], labelBytes: LabelBytesCache = new WeakMap()): Buffer {
   const out = new ByteWriter(lastRenderedBytes + 1024);
   for (const family of families) {
     if (family.samples.length === 0) continue;

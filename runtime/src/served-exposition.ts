@@ -4,7 +4,7 @@
  * collection. The names of the three are disjoint.
  */
 import type { Collection, Collector } from './collector';
-import { ExpositionPart, renderFamilies, renderFamiliesToBytes } from './exposition';
+import { ExpositionPart, renderFamilies, renderFamiliesToBytes, type LabelBytesCache } from './exposition';
 import type { MetricFamily } from './model';
 import type { SelfMetrics } from './self-metrics';
 
@@ -13,6 +13,8 @@ const EMPTY = ExpositionPart.of('');
 export class ServedExposition {
   private readonly sources: (() => readonly MetricFamily[])[] = [];
   private rendered: { readonly collection: Collection | undefined; readonly part: ExpositionPart } = { collection: undefined, part: EMPTY };
+  /** Each label set's text, encoded once while the collector keeps handing out the same labels object. */
+  private readonly labelBytes: LabelBytesCache = new WeakMap();
 
   constructor(private readonly collector: Collector, private readonly selfMetrics: SelfMetrics) {
     // The container families change only once per collection, so they are rendered to bytes once
@@ -49,7 +51,7 @@ export class ServedExposition {
   private containerPart(): ExpositionPart {
     const latest = this.collector.latest;
     if (this.rendered.collection !== latest) {
-      this.rendered = { collection: latest, part: latest ? new ExpositionPart(renderFamiliesToBytes(latest.families)) : EMPTY };
+      this.rendered = { collection: latest, part: latest ? new ExpositionPart(renderFamiliesToBytes(latest.families, this.labelBytes)) : EMPTY };
     }
     return this.rendered.part;
   }

@@ -33,6 +33,14 @@ describe('renderFamiliesToBytes', () => {
     expect(renderFamiliesToBytes(families)).toEqual(Buffer.from(renderFamilies(families), 'utf8'));
   });
 
+  test('label bytes kept from one render to the next give the same bytes as a fresh render', () => {
+    const cache = new WeakMap();
+    const first = renderFamiliesToBytes(families, cache);
+    expect(cache.get(shared)).toEqual(Buffer.from('{container="app",image="repo/app:1"}'));
+    expect(renderFamiliesToBytes(families, cache)).toEqual(first);
+    expect(first).toEqual(renderFamiliesToBytes(families));
+  });
+
   test('nothing to render is no bytes', () => {
     expect(renderFamiliesToBytes([]).length).toBe(0);
   });

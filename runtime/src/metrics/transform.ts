@@ -7,6 +7,7 @@
  */
 import { clusterName, taskIdOf } from '../core/task-identity';
 import type { Labels, MetricFamily } from '../model';
+import { LabelSets } from './label-sets';
 import { stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
 import { asCount, asText, asTimeMs } from './readers';
 import { DEFAULT_MAX_SERIES, SampleSink, type SeriesDropReason } from './sample-sink';
@@ -31,6 +32,8 @@ export interface TransformOptions {
   readonly collectedAtMs: number;
   /** `maxSeriesPerCollection`. @default 20000 */
   readonly maxSeries?: number;
+  /** Labels objects kept across the collections of one task (the collector passes its own). @default a new one */
+  readonly labelSets?: LabelSets;
 }
 
 export interface TransformResult {
@@ -48,9 +51,10 @@ export interface TransformResult {
 /** Build every metric family from one `/task`, one `/task/stats` and the collection time. */
 export function transformTaskStats(task: TaskMetadata, stats: TaskStats, options: TransformOptions): TransformResult {
   const out = new SampleSink(options.maxSeries ?? DEFAULT_MAX_SERIES);
-  const taskLabels = taskLabelsOf(task);
+  const labelSets = options.labelSets ?? new LabelSets();
+  const taskLabels = labelSets.taskLabels(taskLabelsOf(task));
   const layout = networkLayoutOf(task);
-  const containers = applicationContainers(task, stats, taskLabels, options.collectedAtMs);
+  const containers = applicationContainers(task, stats, taskLabels, options.collectedAtMs, labelSets);
   const running = containers.filter(isRunning);
 
   for (const c of running) {
@@ -58,11 +62,11 @@ export function transformTaskStats(task: TaskMetadata, stats: TaskStats, options
     addMemory(out, c);
     addLimits(out, c, task);
     addLifecycle(out, c);
-    addBlockIo(out, c);
-    if (layout === 'bridge') addNetwork(out, c.stats, c.labels, c.stamp);
+    addBlockIo(out, c, labelSets);
+    if (layout === 'bridge') addNetwork(out, c.stats, c.labels, c.stamp, labelSets);
   }
-  for (const c of containers) addState(out, c);
-  if (layout === 'awsvpc') addTaskNetwork(out, running, taskLabels);
+  for (const c of containers) addState(out, c, labelSets);
+  if (layout === 'awsvpc') addTaskNetwork(out, running, taskLabels, labelSets);
   addTaskLevel(out, task, taskLabels);
 
   return {
@@ -90,7 +94,13 @@ function isRunning(c: AppContainer): c is RunningContainer {
 }
 
 /** The task's containers with a name and an id, first of each name, without the agent's own. */
-function applicationContainers(task: TaskMetadata, stats: TaskStats, taskLabels: Labels, collectedAtMs: number): AppContainer[] {
+function applicationContainers(
+  task: TaskMetadata,
+  stats: TaskStats,
+  taskLabels: Labels,
+  collectedAtMs: number,
+  labelSets: LabelSets,
+): AppContainer[] {
   const containers: AppContainer[] = [];
   const seenNames = new Set<string>();
   for (const metadata of task.Containers ?? []) {
@@ -100,7 +110,8 @@ function applicationContainers(task: TaskMetadata, stats: TaskStats, taskLabels:
     seenNames.add(name);
     const own = Object.prototype.hasOwnProperty.call(stats, dockerId) ? stats[dockerId] : null;
     const running = own !== null && (own.cpu_stats !== undefined || own.memory_stats !== undefined);
-    const labels = withoutEmpty({ container: name, image: asText(metadata.Image), ...taskLabels });
+    const image = asText(metadata.Image);
+    const labels = labelSets.container(`${name}\n${image ?? ''}`, taskLabels, () => withoutEmpty({ container: name, image, ...taskLabels }));
     containers.push(running ? { metadata, stats: own, labels, stamp: stampOf(own.read, collectedAtMs) } : { metadata, labels, stamp: {} });
   }
   return containers;
@@ -189,12 +200,12 @@ function addLifecycle(out: SampleSink, c: RunningContainer): void {
 const HEALTH_STATUSES = ['healthy', 'unhealthy', 'unknown'] as const;
 
 /** Health and exit code: every application container, stopped ones included (they have no stats). */
-function addState(out: SampleSink, c: AppContainer): void {
+function addState(out: SampleSink, c: AppContainer, labelSets: LabelSets): void {
   const health = c.metadata.Health;
   if (health !== undefined) {
     const reported = asText(health.status)?.toLowerCase();
     const current = HEALTH_STATUSES.find((status) => status === reported) ?? 'unknown';
-    for (const status of HEALTH_STATUSES) out.add('ecs_container_health_status', { ...c.labels, status }, status === current ? 1 : 0);
+    for (const status of HEALTH_STATUSES) out.add('ecs_container_health_status', labelSets.with(c.labels, 'status', status), status === current ? 1 : 0);
   }
   const exitCode = c.metadata.ExitCode;
   out.add('ecs_container_exit_code', c.labels, Number.isInteger(exitCode) ? exitCode : undefined);
@@ -247,7 +258,7 @@ const NETWORK_FIELDS = [
 ] as const;
 
 /** Interfaces by name; past MAX_INTERFACES_PER_CONTAINER their series are counted as dropped. */
-function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stamp: Stamp): void {
+function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stamp: Stamp, labelSets: LabelSets): void {
   const networks = stats.networks ?? {};
   const names = Object.keys(networks).filter((name) => name.trim() !== '').sort();
   for (const [index, interfaceName] of names.entries()) {
@@ -257,21 +268,21 @@ function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stam
       continue;
     }
     // One labels object per interface, shared by its 8 series (the exposition renders it once).
-    const interfaceLabels = { ...labels, interface: interfaceName };
+    const interfaceLabels = labelSets.with(labels, 'interface', interfaceName);
     for (const [field, metric] of NETWORK_FIELDS) {
       out.add(metric, interfaceLabels, asCount(counters[field]), stamp);
     }
   }
 }
 
-function addTaskNetwork(out: SampleSink, running: readonly RunningContainer[], taskLabels: Labels): void {
+function addTaskNetwork(out: SampleSink, running: readonly RunningContainer[], taskLabels: Labels, labelSets: LabelSets): void {
   // Every container sees the same namespace; the freshest read is the best view of it.
   let source: RunningContainer | undefined;
   for (const c of running) {
     if (c.stats.networks === undefined) continue;
     if (source === undefined || readMsOf(c) > readMsOf(source)) source = c;
   }
-  if (source !== undefined) addNetwork(out, source.stats, taskLabels, source.stamp);
+  if (source !== undefined) addNetwork(out, source.stats, taskLabels, source.stamp, labelSets);
 }
 
 function readMsOf(c: RunningContainer): number {
@@ -280,15 +291,23 @@ function readMsOf(c: RunningContainer): number {
 
 // ---------------------------------------------------------------- block I/O
 
-function addBlockIo(out: SampleSink, c: RunningContainer): void {
+function addBlockIo(out: SampleSink, c: RunningContainer, labelSets: LabelSets): void {
   const blkio = c.stats.blkio_stats;
   if (blkio === undefined) return;
-  addBlkioEntries(out, c, blkio.io_service_bytes_recursive, 'container_fs_reads_bytes_total', 'container_fs_writes_bytes_total');
-  addBlkioEntries(out, c, blkio.io_serviced_recursive, 'container_fs_reads_total', 'container_fs_writes_total');
+  const deviceLabels = (device: string) => labelSets.with(c.labels, 'device', device);
+  addBlkioEntries(out, c, deviceLabels, blkio.io_service_bytes_recursive, 'container_fs_reads_bytes_total', 'container_fs_writes_bytes_total');
+  addBlkioEntries(out, c, deviceLabels, blkio.io_serviced_recursive, 'container_fs_reads_total', 'container_fs_writes_total');
 }
 
 /** Devices by `major:minor`; past MAX_DEVICES_PER_CONTAINER their series are counted as dropped. */
-function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: readonly BlkioEntry[] = [], readMetric: string, writeMetric: string): void {
+function addBlkioEntries(
+  out: SampleSink,
+  c: RunningContainer,
+  labelsOf: (device: string) => Labels,
+  entries: readonly BlkioEntry[] = [],
+  readMetric: string,
+  writeMetric: string,
+): void {
   const totals = blkioTotals(entries);
   for (const [index, device] of [...totals.keys()].sort().entries()) {
     const total = totals.get(device)!;
@@ -296,7 +315,7 @@ function addBlkioEntries(out: SampleSink, c: RunningContainer, entries: readonly
       out.drop('device_limit', (total.read === undefined ? 0 : 1) + (total.write === undefined ? 0 : 1));
       continue;
     }
-    const deviceLabels = { ...c.labels, device };
+    const deviceLabels = labelsOf(device);
     out.add(readMetric, deviceLabels, total.read, c.stamp);
     out.add(writeMetric, deviceLabels, total.write, c.stamp);
   }
