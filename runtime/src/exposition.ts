@@ -120,13 +120,13 @@ function renderLabels(labels: Labels): string {
   return text === '' ? '' : `${text}}`;
 }
 
-function escapeHelp(help: string): string {
+export function escapeHelp(help: string): string {
   return help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 
 const NEEDS_ESCAPE = /[\\"\n]/;
 
-function escapeLabelValue(value: string): string {
+export function escapeLabelValue(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }

@@ -6,6 +6,7 @@
 import type { Collection, Collector } from './collector';
 import { ExpositionPart, renderFamilies, renderFamiliesToBytes, type LabelBytesCache } from './exposition';
 import type { MetricFamily } from './model';
+import { RegistryExposition } from './registry-exposition';
 import type { SelfMetrics } from './self-metrics';
 
 const EMPTY = ExpositionPart.of('');
@@ -15,8 +16,10 @@ export class ServedExposition {
   private rendered: { readonly collection: Collection | undefined; readonly part: ExpositionPart } = { collection: undefined, part: EMPTY };
   /** Each label set's text, encoded once while the collector keeps handing out the same labels object. */
   private readonly labelBytes: LabelBytesCache = new WeakMap();
+  private readonly ownText: RegistryExposition;
 
   constructor(private readonly collector: Collector, private readonly selfMetrics: SelfMetrics) {
+    this.ownText = new RegistryExposition(selfMetrics.registry);
     // The container families change only once per collection, so they are rendered to bytes once
     // per collection (eagerly, so that cost counts as collection work; gzip on the first scrape that
     // asks for it) and every scrape reuses them: with 50 containers that is ~200 KB of text, the
@@ -36,7 +39,7 @@ export class ServedExposition {
 
   /** The parts of one scrape, in the order they are served. */
   async parts(): Promise<readonly ExpositionPart[]> {
-    const own = await this.selfMetrics.registry.metrics();
+    const own = await this.ownText.text();
     // Taken after the await, together with the self-metrics it belongs to (nothing runs in between),
     // so a scrape serves one collection's container part even when a collection finishes meanwhile.
     const containers = this.containerPart();
