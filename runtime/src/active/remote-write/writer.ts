@@ -10,10 +10,10 @@
  * time (split.ts) and the parts are sent again, within a bounded number of extra requests, until only
  * the refused samples are left; those are counted by reason.
  */
-import { encodeWriteRequest } from './codec';
 import type { QueueBatch, SampleQueue } from './queue';
 import { isRetryableStatus, isSalvageable, rejectionReason, type RejectionReason } from './rejection';
 import type { WireSeries } from './series';
+import { encodeWriteRequest } from './snappy-request';
 import { sampleCount, splitByTime } from './split';
 import type { RemoteWriteStats } from './stats';
 import type { RemoteWriteTransport } from './transport';
@@ -247,3 +247,4 @@ export class RemoteWriter {
     await clock.sleep(delayMs, signal).catch(() => {});
   }
 }
+
