@@ -145,55 +145,70 @@ class SnappyBlockWriter {
  * Between `write` calls the caller may yield to the event loop (the writer does, per slice of series).
  */
 export class SnappyRequestEncoder {
-  private readonly block: SnappyBlockWriter;
+  private block: SnappyBlockWriter | undefined;
   private readonly sizes: number[] = [];
   /** Each series' encoded labels, looked up once (a WeakMap lookup per series costs on the interpreter). */
   private readonly labels: EncodedLabels[] = [];
   private readonly generation: number;
   /** Uncompressed offset where each pair id was last written, plus one (0: not in this request yet). */
-  private readonly pairAt: Int32Array;
+  private pairAt = new Int32Array(0);
   private readonly scratch = Buffer.allocUnsafe(32);
+  private measured = 0;
+  private total = 0;
   private next = 0;
 
   constructor(private readonly series: readonly WireSeries[]) {
     this.generation = pairIdGeneration();
-    let total = 0;
-    for (const s of series) {
-      const labels = encodedLabels(s.labels);
-      const size = seriesSize(labels, s.samples);
-      this.labels.push(labels);
-      this.sizes.push(size);
-      total += 1 + varintBytes(size) + size;
-    }
-    // Every pair of the request has its id now: the table cannot grow while the request is written.
-    this.pairAt = new Int32Array(pairIdCount());
-    this.block = new SnappyBlockWriter(total);
   }
 
   get done(): boolean {
-    return this.next >= this.series.length;
+    return this.measured >= this.series.length && this.next >= this.series.length;
   }
 
-  /** Writes up to `count` more series. */
+  /**
+   * Does up to `count` series of work: every series is measured first (the body starts with the total
+   * length), then written. Both passes are sliced, so no call is longer than `count` series.
+   */
   write(count: number): void {
-    const end = Math.min(this.series.length, this.next + count);
+    let left = count;
+    for (; left > 0 && this.measured < this.series.length; left--) this.measure(this.measured++);
+    if (this.measured < this.series.length) return;
+    this.block ??= this.startBlock();
+    const end = Math.min(this.series.length, this.next + left);
     for (; this.next < end; this.next++) this.writeSeries(this.series[this.next].samples, this.labels[this.next], this.sizes[this.next]);
   }
 
   finish(): Buffer {
     this.write(Infinity);
-    return this.block.finish();
+    return this.block!.finish();
+  }
+
+  private measure(index: number): void {
+    const s = this.series[index];
+    const labels = encodedLabels(s.labels);
+    const size = seriesSize(labels, s.samples);
+    this.labels.push(labels);
+    this.sizes.push(size);
+    this.total += 1 + varintBytes(size) + size;
+  }
+
+  private startBlock(): SnappyBlockWriter {
+    // Every pair of the request has its id now; ids at or past the table's size (a request that
+    // started meanwhile renewed it) are written as literals.
+    this.pairAt = new Int32Array(pairIdCount());
+    return new SnappyBlockWriter(this.total);
   }
 
   private writeSeries(samples: readonly WireSample[], labels: EncodedLabels, size: number): void {
+    const block = this.block!;
     let n = 0;
     this.scratch[n++] = KEY_LEN_1;
     n = varintInto(this.scratch, n, size);
-    this.block.literal(this.scratch, 0, n);
+    block.literal(this.scratch, 0, n);
     this.writeLabels(labels);
     // Index loops, not for-of: this runs per sample on V8's interpreter, where iterators cost.
     for (let i = 0; i < samples.length; i++) {
-      this.block.literal(this.scratch, 0, writeSampleFields(this.scratch, 0, samples[i]));
+      block.literal(this.scratch, 0, writeSampleFields(this.scratch, 0, samples[i]));
     }
   }
 
@@ -205,7 +220,7 @@ export class SnappyRequestEncoder {
   private writeLabels(labels: EncodedLabels): void {
     const { pairs, bytes } = labels;
     const pairAt = this.pairAt;
-    const block = this.block;
+    const block = this.block!;
     // Ids of another generation (a request that started meanwhile renewed the table) are unknown here.
     const known = labels.generation === this.generation;
     let at = block.uncompressed;

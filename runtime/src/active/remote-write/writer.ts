@@ -33,10 +33,10 @@ export interface WriterClock {
 const SHUTDOWN_MAX_BACKOFF_MS = 1_000;
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 2_000;
 /**
- * Series written into a request between two yields to the event loop: about a millisecond of
+ * Series measured or written into a request between two yields to the event loop: under a millisecond of
  * interpreted work, so a scrape of the sidecar waits at most that long for an encoding request.
  */
-export const SERIES_PER_ENCODING_SLICE = 200;
+export const SERIES_PER_ENCODING_SLICE = 150;
 /** Extra requests one refused batch may cost to deliver its good samples (about 2 per halving). */
 export const DEFAULT_MAX_SPLIT_REQUESTS = 32;
 /** A refusal of the same reason is logged at most this often (every refused sample is counted). */
