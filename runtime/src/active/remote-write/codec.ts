@@ -1,7 +1,8 @@
 /**
  * The Remote-Write 1.0 request body: a protobuf `WriteRequest` (prometheus/prompb types.proto and
  * remote.proto), compressed with snappy's BLOCK format (not the framed/stream format, which receivers
- * reject).
+ * reject). This file writes the protobuf's parts; snappy-request.ts writes the body on the wire from
+ * them, already compressed, and `snappyUncompress` reads a body back (tests).
  *
  * The protobuf is written by hand, as VictoriaMetrics' lib/prompb does, instead of through a protobuf
  * library: the message has four fields that matter, and protobufjs cost about 8 MiB of resident memory
