@@ -117,7 +117,11 @@ export class Collector {
     let result: TransformResult;
     let atMs: number;
     try {
-      const [rawTask, rawStats] = await Promise.all([this.options.client.fetchTask(), this.options.client.fetchTaskStats()]);
+      // Both requests finish before the collection is judged: a failure reported while the other
+      // request was still retrying went out with that request's attempts half counted.
+      const settled = await Promise.allSettled([this.options.client.fetchTask(), this.options.client.fetchTaskStats()]);
+      for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+      const [rawTask, rawStats] = settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value);
       atMs = this.now();
       let stats: TaskStats;
       // Reading, transforming and (in the listeners) rendering are each a few ms of synchronous work

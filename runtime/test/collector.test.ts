@@ -163,3 +163,23 @@ describe('what a collection leaves out is counted and logged once per reason', (
     expect(collector.latestTask?.Family).toBeUndefined();
   });
 });
+
+test('a failed request is reported only once the other request of the collection has finished too', async () => {
+  let finishStats: (stats: TaskStats) => void = () => {};
+  const client = {
+    fetchTask: async (): Promise<TaskMetadata> => { throw new Error('metadata /task: HTTP 500 after 3 attempts'); },
+    fetchTaskStats: () => new Promise<TaskStats>((resolve) => { finishStats = resolve; }),
+  };
+  const logger = createLogger({ level: 'error', write: () => {} });
+  const selfMetrics = new SelfMetrics({ defaultMetrics: false });
+  const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler: new ManualScheduler() });
+  let failures = 0;
+  collector.onCollectionFailure(() => { failures++; });
+  const done = collector.collectNow();
+  await flush();
+  // /task/stats is still in flight (its attempts not all counted yet): nothing is reported.
+  expect(failures).toBe(0);
+  finishStats(shape.stats as TaskStats);
+  expect(await done).toBe(false);
+  expect(failures).toBe(1);
+});

@@ -5,6 +5,7 @@
  * caught and logged here, once per kind: a tick never rejects into the collector.
  */
 import type { TaskEnrichment } from './aws/task-enrichment';
+import { yieldToEventLoop } from './event-loop';
 import type { OwnSeriesSource } from './own-series-source';
 import { discoverEndpoints } from './scrape/discovery';
 import type { ScrapeTarget, TaskScraper } from './scrape/scraper';
@@ -57,6 +58,9 @@ export class CollectionSender {
 
   private async send(families: readonly MetricFamily[], atMs: number, task: TaskMetadata, containers: boolean): Promise<void> {
     try {
+      // The collector's own work (documents, transform, exposition) ends here: a scrape waiting for
+      // it is served before the Active work of the collection starts.
+      await yieldToEventLoop();
       await this.options.enrichment.ready(task);
       const self = this.options.identity.in(task);
       const own: OutgoingSample[] = [];
@@ -66,7 +70,8 @@ export class CollectionSender {
         this.options.own.collect(families, atMs, sidecar, containers, (s) => own.push(s)),
         this.scrapeIfDue(task, self.dockerId, (s) => scraped.push(s)),
       ]);
-      this.options.enqueue([...own, ...scraped]);
+      // Queued in one go, so the writer never sends part of a collection.
+      this.options.enqueue(own.concat(scraped));
     } catch (err) {
       this.options.failures.failed('sending a collection', err);
     }

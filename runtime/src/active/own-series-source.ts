@@ -6,6 +6,7 @@
  * self-metrics go out (collection_up 0) and nothing is ended, since the next success resumes it.
  */
 import type { Registry } from 'prom-client';
+import { yieldToEventLoop } from './event-loop';
 import { SeriesTracker, type SampleSink } from './series-tracker';
 import { LabelSetCache } from './target-labels';
 import type { FailureLog } from '../logger';
@@ -19,6 +20,12 @@ export interface OwnSeriesOptions {
 }
 
 type JsonMetric = Awaited<ReturnType<Registry['getMetricsAsJSON']>>[number];
+
+/**
+ * Samples labelled between two yields to the event loop: under a millisecond on the interpreter, so
+ * a scrape of the sidecar's endpoint waits at most that long for a collection of any size.
+ */
+export const SAMPLES_PER_SLICE = 150;
 /** One value of a metric (histograms name their `_bucket`, `_sum`, `_count` values). */
 interface JsonValue { readonly value: number; readonly metricName?: string; readonly labels: Readonly<Record<string, string | number | undefined>> }
 
@@ -28,11 +35,25 @@ export class OwnSeriesSource {
 
   constructor(private readonly options: OwnSeriesOptions) {}
 
-  /** The samples of one collection; `containers` is false after a failed collection. */
+  /**
+   * The samples of one collection; `containers` is false after a failed collection. Every input is
+   * read before the first yield (the families are the collection's, the self-metrics and pipeline
+   * families are read at once), so the samples are one snapshot however the work is sliced.
+   */
   async collect(families: readonly MetricFamily[], atMs: number, target: Labels, containers: boolean, out: SampleSink): Promise<void> {
     const self = await this.options.registry.getMetricsAsJSON();
-    for (const family of [...families, ...this.options.extraFamilies()]) {
-      for (const sample of family.samples) this.add(target, family.name, sample.labels, sample.value, sample.timestampMs ?? atMs, out);
+    const all = [...families, ...this.options.extraFamilies()];
+    // Reading the self-metrics (prom-client, /proc) is a slice of its own.
+    await yieldToEventLoop();
+    let sinceYield = 0;
+    for (const family of all) {
+      for (const sample of family.samples) {
+        this.add(target, family.name, sample.labels, sample.value, sample.timestampMs ?? atMs, out);
+        if (++sinceYield === SAMPLES_PER_SLICE) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
+      }
     }
     for (const metric of self as JsonMetric[]) {
       for (const value of metric.values as ReadonlyArray<JsonValue>) {

@@ -102,30 +102,30 @@ export interface WireLabels {
 export class LabelSetCache {
   private previous = new Map<string, WireLabels>();
   private current = new Map<string, WireLabels>();
+  /**
+   * This round's answers by sample labels object, then by metric name. The transform shares one
+   * labels object among all the series of a container, so most samples are answered here without
+   * building a text key (JSON of the labels per sample was most of `labelsOf`'s cost and garbage).
+   * Only for this round: label objects are built afresh each collection.
+   */
+  private byObject = new Map<Labels, Map<string, WireLabels>>();
   private target = '';
   /** The target labels object last seen: a collection passes the same one for all its samples. */
   private targetObject: Labels | undefined;
 
   /** The wire labels of `name{sampleLabels}` under `targetLabels` (honor_labels); throws on an invalid name. */
   labelsOf(target: Labels, name: string, sampleLabels: Labels): WireLabels {
-    if (target !== this.targetObject) {
-      // Compared by content once per target object, not once per sample (hundreds per collection).
-      const targetKey = JSON.stringify(target);
-      if (targetKey !== this.target) {
-        this.previous = new Map();
-        this.current = new Map();
-        this.target = targetKey;
-      }
-      this.targetObject = target;
+    if (target !== this.targetObject) this.useTarget(target);
+    let byName = this.byObject.get(sampleLabels);
+    if (byName === undefined) {
+      byName = new Map();
+      this.byObject.set(sampleLabels, byName);
     }
-    // Metric names cannot contain NUL, so the name/labels boundary is unambiguous.
-    const inputKey = `${name}\u0000${JSON.stringify(sampleLabels)}`;
-    let wire = this.current.get(inputKey) ?? this.previous.get(inputKey);
+    let wire = byName.get(name);
     if (wire === undefined) {
-      const labels = seriesLabels(name, honorLabels(target, stringsOnly(sampleLabels)));
-      wire = { labels, key: seriesKey(labels) };
+      wire = this.labelsByText(target, name, sampleLabels);
+      byName.set(name, wire);
     }
-    this.current.set(inputKey, wire);
     return wire;
   }
 
@@ -137,6 +137,32 @@ export class LabelSetCache {
       this.previous = this.current;
     }
     this.current = new Map();
+    this.byObject = new Map();
+  }
+
+  private useTarget(target: Labels): void {
+    // Compared by content once per target object, not once per sample (hundreds per collection).
+    const targetKey = JSON.stringify(target);
+    if (targetKey !== this.target) {
+      this.previous = new Map();
+      this.current = new Map();
+      this.target = targetKey;
+    }
+    // Answers by object were made under the previous target object.
+    this.byObject = new Map();
+    this.targetObject = target;
+  }
+
+  private labelsByText(target: Labels, name: string, sampleLabels: Labels): WireLabels {
+    // Metric names cannot contain NUL, so the name/labels boundary is unambiguous.
+    const inputKey = `${name}\u0000${JSON.stringify(sampleLabels)}`;
+    let wire = this.current.get(inputKey) ?? this.previous.get(inputKey);
+    if (wire === undefined) {
+      const labels = seriesLabels(name, honorLabels(target, stringsOnly(sampleLabels)));
+      wire = { labels, key: seriesKey(labels) };
+    }
+    this.current.set(inputKey, wire);
+    return wire;
   }
 }
 

@@ -5,8 +5,9 @@
  */
 import * as fc from 'fast-check';
 import { WriteRequest, WriteRequestBits } from './write-request-schema';
-import { encodeWriteRequest, encodeWriteRequestProto, snappyUncompress } from '../../src/active/remote-write/codec';
+import { encodeWriteRequestProto, snappyUncompress } from '../../src/active/remote-write/codec';
 import type { LabelPair, WireSeries } from '../../src/active/remote-write/series';
+import { encodeWriteRequest } from '../../src/active/remote-write/snappy-request';
 
 interface LongLike { low: number; high: number; unsigned?: boolean }
 const toBigInt = (v: LongLike | number, signed: boolean): bigint => {

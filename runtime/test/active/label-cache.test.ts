@@ -7,6 +7,7 @@ import { awsErrorServer, enrichmentWorker } from './helpers';
 import { StrictReceiver } from './strict-receiver';
 import { startActiveMode } from '../../src/active';
 import * as series from '../../src/active/remote-write/series';
+import { LabelSetCache } from '../../src/active/target-labels';
 import { startExporter } from '../../src/exporter';
 import { silentLogger } from '../../src/logger';
 import { startSimulatedTask } from '../../src/simulator';
@@ -56,4 +57,30 @@ test('unchanged series reuse their label sets; the samples still arrive under th
     await aws.close();
     await sim.stop();
   }
+});
+
+describe('LabelSetCache', () => {
+  const target = { cluster: 'prod', container: 'sidecar' };
+
+  test('series sharing one labels object each get their own label set, reused by the next round', () => {
+    const cache = new LabelSetCache();
+    const shared = { container: 'app' };
+    const cpu = cache.labelsOf(target, 'cpu', shared);
+    const memory = cache.labelsOf(target, 'memory', shared);
+    expect(cpu.labels).toEqual([['__name__', 'cpu'], ['cluster', 'prod'], ['container', 'app']]);
+    expect(memory.labels[0]).toEqual(['__name__', 'memory']);
+    expect(cache.labelsOf(target, 'cpu', shared)).toBe(cpu);
+    cache.endRound(false);
+    // The next collection builds new label objects with the same content: same label sets.
+    expect(cache.labelsOf(target, 'cpu', { container: 'app' })).toBe(cpu);
+    expect(cache.labelsOf(target, 'memory', { container: 'app' })).toBe(memory);
+  });
+
+  test('a labels object answered under one target is answered again under a new target', () => {
+    const cache = new LabelSetCache();
+    const shared = { container: 'app' };
+    cache.labelsOf(target, 'cpu', shared);
+    const other = cache.labelsOf({ ...target, cluster: 'staging' }, 'cpu', shared);
+    expect(other.labels).toContainEqual(['cluster', 'staging']);
+  });
 });

@@ -5,8 +5,8 @@
  */
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { encodeWriteRequest } from '../../src/active/remote-write/codec';
 import { seriesLabels } from '../../src/active/remote-write/series';
+import { encodeWriteRequest } from '../../src/active/remote-write/snappy-request';
 import { HttpTransport, MAX_BODY_BYTES } from '../../src/active/remote-write/transport';
 
 const BODY = encodeWriteRequest([{ labels: seriesLabels('probe', {}), samples: [{ value: 1, timestampMs: Date.UTC(2026, 0, 1) }] }]);

@@ -8,8 +8,9 @@
 import * as fc from 'fast-check';
 import { WriteRequest } from './write-request-schema';
 import type { AwsTaskInfo } from '../../src/active/aws/task-info';
-import { encodeWriteRequest, snappyUncompress } from '../../src/active/remote-write/codec';
+import { snappyUncompress } from '../../src/active/remote-write/codec';
 import { seriesKey, seriesLabels, type LabelPair, type WireSeries } from '../../src/active/remote-write/series';
+import { encodeWriteRequest } from '../../src/active/remote-write/snappy-request';
 import { LabelSetCache, targetLabels } from '../../src/active/target-labels';
 import { readTask } from '../../src/metadata/reader';
 import { loadShape } from '../fixtures';

@@ -1,9 +1,11 @@
 /**
  * The bounded in-memory buffer between collection/scraping and the remote-write sender.
  *
- * Samples live in a ring of typed arrays (series id, value, timestamp, stale flag: 21 bytes a sample)
- * so the documented capacity costs a predictable amount of memory; label sets are interned once per
- * series. When the ring is full the OLDEST sample is dropped to make room (newest data is worth more to
+ * Samples live in a ring of typed arrays, 16 bytes a sample, so the documented capacity costs a
+ * predictable amount of memory: the series id with the staleness flag in its top bit (4 bytes), the
+ * value (8) and the timestamp as milliseconds from a base (4: ±24 days around it). A timestamp out
+ * of that range is kept exactly beside the ring, so no sample is ever changed to fit. Label sets are
+ * interned once per series. When the ring is full the OLDEST sample is dropped to make room (newest data is worth more to
  * dashboards and alerts), and every drop is counted by the caller's `onDrop`.
  *
  * The queue also keeps per-series order: a sample whose timestamp is not newer than the last one queued
@@ -34,11 +36,21 @@ export interface QueueBatch {
 
 export type EnqueueResult = 'queued' | 'out_of_order';
 
+/** Added to a slot's series id when the sample is a staleness marker (ids stay below it). */
+const STALE_BIT = 2 ** 31;
+/** Slot timestamps are stored as `timestamp - base + TIMESTAMP_BIAS` in a Uint32. */
+const TIMESTAMP_BIAS = 2 ** 31;
+/** A slot timestamp with this value is out of range: the exact one is in `farTimestamps`. */
+const FAR_TIMESTAMP = 2 ** 32 - 1;
+
 export class SampleQueue {
   private readonly seriesIds: Uint32Array;
   private readonly values: Float64Array;
-  private readonly timestamps: Float64Array;
-  private readonly staleFlags: Uint8Array;
+  private readonly timestamps: Uint32Array;
+  /** Timestamps that do not fit a slot, by slot. */
+  private readonly farTimestamps = new Map<number, number>();
+  /** Timestamps are stored relative to this; chosen by the first sample into an empty queue. */
+  private timestampBase = 0;
   private readonly seriesByKey = new Map<string, SeriesEntry>();
   private readonly seriesById = new Map<number, SeriesEntry>();
   private readonly freeIds: number[] = [];
@@ -53,8 +65,7 @@ export class SampleQueue {
     }
     this.seriesIds = new Uint32Array(capacity);
     this.values = new Float64Array(capacity);
-    this.timestamps = new Float64Array(capacity);
-    this.staleFlags = new Uint8Array(capacity);
+    this.timestamps = new Uint32Array(capacity);
   }
 
   get length(): number {
@@ -86,11 +97,11 @@ export class SampleQueue {
     if (this.length === this.capacity) {
       this.dropOldest();
     }
+    if (this.length === 0) this.timestampBase = timestampMs;
     const slot = this.tailSeq % this.capacity;
-    this.seriesIds[slot] = entry.id;
+    this.seriesIds[slot] = sample.stale ? entry.id + STALE_BIT : entry.id;
     this.values[slot] = sample.stale ? 0 : sample.value;
-    this.timestamps[slot] = timestampMs;
-    this.staleFlags[slot] = sample.stale ? 1 : 0;
+    this.storeTimestamp(slot, timestampMs);
     this.tailSeq++;
     entry.refs++;
     entry.lastTimestampMs = timestampMs;
@@ -104,15 +115,15 @@ export class SampleQueue {
     const bySeries = new Map<number, { labels: readonly LabelPair[]; samples: WireSample[] }>();
     for (let seq = this.headSeq; seq < this.headSeq + count; seq++) {
       const slot = seq % this.capacity;
-      const id = this.seriesIds[slot];
+      const stale = this.seriesIds[slot] >= STALE_BIT;
+      const id = stale ? this.seriesIds[slot] - STALE_BIT : this.seriesIds[slot];
       let group = bySeries.get(id);
       if (!group) {
         group = { labels: this.seriesById.get(id)!.labels, samples: [] };
         bySeries.set(id, group);
       }
-      group.samples.push(this.staleFlags[slot]
-        ? { value: NaN, timestampMs: this.timestamps[slot], stale: true }
-        : { value: this.values[slot], timestampMs: this.timestamps[slot] });
+      const timestampMs = this.timestampAt(slot);
+      group.samples.push(stale ? { value: NaN, timestampMs, stale: true } : { value: this.values[slot], timestampMs });
     }
     return { series: [...bySeries.values()], sampleCount: count, endSeq: this.headSeq + count };
   }
@@ -139,9 +150,26 @@ export class SampleQueue {
     this.onDrop(1);
   }
 
+  private storeTimestamp(slot: number, timestampMs: number): void {
+    const stored = timestampMs - this.timestampBase + TIMESTAMP_BIAS;
+    if (stored >= 0 && stored < FAR_TIMESTAMP) {
+      this.timestamps[slot] = stored;
+    } else {
+      this.timestamps[slot] = FAR_TIMESTAMP;
+      this.farTimestamps.set(slot, timestampMs);
+    }
+  }
+
+  private timestampAt(slot: number): number {
+    const stored = this.timestamps[slot];
+    return stored === FAR_TIMESTAMP ? this.farTimestamps.get(slot)! : stored + this.timestampBase - TIMESTAMP_BIAS;
+  }
+
   private removeHead(): void {
     const slot = this.headSeq % this.capacity;
-    const entry = this.seriesById.get(this.seriesIds[slot])!;
+    const id = this.seriesIds[slot] >= STALE_BIT ? this.seriesIds[slot] - STALE_BIT : this.seriesIds[slot];
+    const entry = this.seriesById.get(id)!;
+    if (this.timestamps[slot] === FAR_TIMESTAMP) this.farTimestamps.delete(slot);
     this.headSeq++;
     entry.refs--;
     if (entry.refs === 0 && entry.ended) {
@@ -153,6 +181,8 @@ export class SampleQueue {
 
   private intern(key: string, labels: readonly LabelPair[]): SeriesEntry {
     const id = this.freeIds.pop() ?? this.nextId++;
+    // Never reached in practice (ids are reused; live series are far fewer), but the top bit is the flag.
+    if (id >= STALE_BIT) throw new Error('remote-write queue: more than 2^31 series');
     const entry: SeriesEntry = { id, key, labels, refs: 0, lastTimestampMs: -Infinity, ended: false };
     this.seriesByKey.set(key, entry);
     this.seriesById.set(id, entry);

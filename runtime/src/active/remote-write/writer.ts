@@ -10,16 +10,17 @@
  * time (split.ts) and the parts are sent again, within a bounded number of extra requests, until only
  * the refused samples are left; those are counted by reason.
  */
-import { encodeWriteRequest } from './codec';
 import type { QueueBatch, SampleQueue } from './queue';
 import { isRetryableStatus, isSalvageable, rejectionReason, type RejectionReason } from './rejection';
 import type { WireSeries } from './series';
+import { SnappyRequestEncoder } from './snappy-request';
 import { sampleCount, splitByTime } from './split';
 import type { RemoteWriteStats } from './stats';
 import type { RemoteWriteTransport } from './transport';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from '../../core/backoff';
 import { redactSecrets } from '../../core/redact';
 import type { Logger } from '../../logger';
+import { yieldToEventLoop } from '../event-loop';
 
 /** The part of the runtime's clock the writer uses (core/clock's Clock satisfies it). */
 export interface WriterClock {
@@ -31,6 +32,11 @@ export interface WriterClock {
 /** Backoff cap while shutting down: the deadline is short, so retry often. */
 const SHUTDOWN_MAX_BACKOFF_MS = 1_000;
 export const DEFAULT_MAX_SAMPLES_PER_SEND = 2_000;
+/**
+ * Series measured or written into a request between two yields to the event loop: under a millisecond of
+ * interpreted work, so a scrape of the sidecar waits at most that long for an encoding request.
+ */
+export const SERIES_PER_ENCODING_SLICE = 150;
 /** Extra requests one refused batch may cost to deliver its good samples (about 2 per halving). */
 export const DEFAULT_MAX_SPLIT_REQUESTS = 32;
 /** A refusal of the same reason is logged at most this often (every refused sample is counted). */
@@ -156,7 +162,7 @@ export class RemoteWriter {
 
   /** Delivers `series` (`count` samples), retrying until the receiver answers for good or the deadline. */
   private async deliver(series: readonly WireSeries[], count: number, split: { requestsLeft: number }): Promise<Outcome> {
-    const body = encodeWriteRequest(series);
+    const body = await encodeInSlices(series);
     for (let attempt = 0; ; attempt++) {
       const answer = await this.attempt(body);
       switch (answer.kind) {
@@ -246,4 +252,15 @@ export class RemoteWriter {
     const signal = this.stopping ? this.deadline.signal : AbortSignal.any([this.deadline.signal, this.wake.signal]);
     await clock.sleep(delayMs, signal).catch(() => {});
   }
+}
+
+/** The request body of `series`, written a slice at a time (the batch is a snapshot: the queue may change meanwhile). */
+async function encodeInSlices(series: readonly WireSeries[]): Promise<Buffer> {
+  const encoder = new SnappyRequestEncoder(series);
+  encoder.write(SERIES_PER_ENCODING_SLICE);
+  while (!encoder.done) {
+    await yieldToEventLoop();
+    encoder.write(SERIES_PER_ENCODING_SLICE);
+  }
+  return encoder.finish();
 }
