@@ -5,7 +5,6 @@
  * caught and logged here, once per kind: a tick never rejects into the collector.
  */
 import type { TaskEnrichment } from './aws/task-enrichment';
-import { yieldToEventLoop } from './event-loop';
 import type { OwnSeriesSource } from './own-series-source';
 import { discoverEndpoints } from './scrape/discovery';
 import type { ScrapeTarget, TaskScraper } from './scrape/scraper';
@@ -13,6 +12,7 @@ import type { SelfIdentity } from './self-identity';
 import type { OutgoingSample } from './series-tracker';
 import { targetLabels } from './target-labels';
 import type { Clock } from '../core/clock';
+import { yieldToIo } from '../core/yield-to-io';
 import type { FailureLog, Logger } from '../logger';
 import type { TaskMetadata } from '../metadata/types';
 import type { Labels, MetricFamily } from '../model';
@@ -60,7 +60,7 @@ export class CollectionSender {
     try {
       // The collector's own work (documents, transform, exposition) ends here: a scrape waiting for
       // it is served before the Active work of the collection starts.
-      await yieldToEventLoop();
+      await yieldToIo();
       await this.options.enrichment.ready(task);
       const self = this.options.identity.in(task);
       const own: OutgoingSample[] = [];

@@ -6,9 +6,9 @@
  * self-metrics go out (collection_up 0) and nothing is ended, since the next success resumes it.
  */
 import type { Registry } from 'prom-client';
-import { yieldToEventLoop } from './event-loop';
 import { SeriesTracker, type SampleSink } from './series-tracker';
 import { LabelSetCache } from './target-labels';
+import { yieldToIo } from '../core/yield-to-io';
 import type { FailureLog } from '../logger';
 import type { Labels, MetricFamily } from '../model';
 
@@ -44,14 +44,14 @@ export class OwnSeriesSource {
     const self = await this.options.registry.getMetricsAsJSON();
     const all = [...families, ...this.options.extraFamilies()];
     // Reading the self-metrics (prom-client, /proc) is a slice of its own.
-    await yieldToEventLoop();
+    await yieldToIo();
     let sinceYield = 0;
     for (const family of all) {
       for (const sample of family.samples) {
         this.add(target, family.name, sample.labels, sample.value, sample.timestampMs ?? atMs, out);
         if (++sinceYield === SAMPLES_PER_SLICE) {
           sinceYield = 0;
-          await yieldToEventLoop();
+          await yieldToIo();
         }
       }
     }

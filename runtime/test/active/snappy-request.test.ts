@@ -29,6 +29,31 @@ test('the body decompresses to exactly the protobuf of the same series', () => {
   }), { seed: 11, numRuns: 400 });
 });
 
+test('samples of one collection share their timestamp: it is copied, and the body still decodes exactly', () => {
+  // Timestamps drawn from a few values (as in a collection), tiny ones (fields under 4 bytes) included.
+  const shared = fc.array(fc.record({
+    name: fc.constantFrom('m', 'up'),
+    labels: fc.dictionary(fc.constantFrom('container', 'job'), labelValue),
+    samples: fc.array(
+      fc.record({ value: fc.double(), timestampMs: fc.constantFrom(0, 5, 1_767_225_600_000, 1_767_225_615_000), stale: fc.boolean() }),
+      { minLength: 1, maxLength: 3 },
+    ),
+  }), { maxLength: 60 }).map((list) => list.map((s): WireSeries => ({ labels: seriesLabels(s.name, s.labels), samples: s.samples })));
+  fc.assert(fc.property(shared, (series) => {
+    expect(snappyUncompress(encodeWriteRequest(series)).equals(encodeWriteRequestProto(series))).toBe(true);
+  }), { seed: 12, numRuns: 300 });
+
+  const sameTime: WireSeries[] = [];
+  const ownTime: WireSeries[] = [];
+  for (let c = 0; c < 200; c++) {
+    const labels = seriesLabels('container_cpu_usage_seconds_total', { container: `container-${c}` });
+    sameTime.push({ labels, samples: [{ value: c * 1.5, timestampMs: 1_767_225_600_000 }] });
+    ownTime.push({ labels, samples: [{ value: c * 1.5, timestampMs: 1_767_225_600_000 + c }] });
+  }
+  // 7 bytes of timestamp field become a 3-byte copy (and the literal around it splits in two).
+  expect(encodeWriteRequest(ownTime).length - encodeWriteRequest(sameTime).length).toBeGreaterThanOrEqual(200 * 2);
+});
+
 test('label pairs repeated across series are copied, not written again', () => {
   const target = { cluster: 'prod-cluster', task_id: '0123456789abcdef0123456789abcdef', pod: 'checkout-0123456789abcdef', namespace: 'AWS/ECS', region: 'us-east-1' };
   const series: WireSeries[] = [];

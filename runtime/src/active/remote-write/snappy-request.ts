@@ -25,6 +25,8 @@ const MAX_LITERAL_LENGTH = 0x10000;
 /** Bytes reserved for a literal's tag while its length is not known yet. */
 const LITERAL_TAG_RESERVE = 3;
 const KEY_LEN_1 = 0x0a;
+/** Offset of the timestamp field in a sample's bytes (codec.ts `writeSampleFields`). */
+const TIMESTAMP_FIELD_AT = 11;
 const SMALL_LITERAL = 24;
 
 /** Writes snappy elements into one buffer sized for the worst case of what this file emits. */
@@ -153,6 +155,9 @@ export class SnappyRequestEncoder {
   /** Uncompressed offset where each pair id was last written, plus one (0: not in this request yet). */
   private pairAt = new Int32Array(0);
   private readonly scratch = Buffer.allocUnsafe(32);
+  /** The last timestamp field written (its bytes and uncompressed offset; 0: none yet). */
+  private lastTimestampField: Buffer = Buffer.alloc(0);
+  private lastTimestampAt = 0;
   private measured = 0;
   private total = 0;
   private next = 0;
@@ -207,9 +212,34 @@ export class SnappyRequestEncoder {
     block.literal(this.scratch, 0, n);
     this.writeLabels(labels);
     // Index loops, not for-of: this runs per sample on V8's interpreter, where iterators cost.
-    for (let i = 0; i < samples.length; i++) {
-      block.literal(this.scratch, 0, writeSampleFields(this.scratch, 0, samples[i]));
+    for (let i = 0; i < samples.length; i++) this.writeSample(samples[i]);
+  }
+
+  /**
+   * A sample's fields: tag, length and value as literal bytes; the timestamp field, which every
+   * sample of a collection shares, as a copy of the last one written when it is the same bytes
+   * (3 bytes instead of 7).
+   */
+  private writeSample(sample: WireSample): void {
+    const block = this.block!;
+    const scratch = this.scratch;
+    const end = writeSampleFields(scratch, 0, sample);
+    // Tag, length (one byte: a sample is under 128 bytes), then the value's tag and 8 bytes.
+    block.literal(scratch, 0, TIMESTAMP_FIELD_AT);
+    const length = end - TIMESTAMP_FIELD_AT;
+    const here = block.uncompressed;
+    const last = this.lastTimestampField;
+    let same = this.lastTimestampAt > 0 && length === last.length && here - this.lastTimestampAt <= MAX_COPY_DISTANCE;
+    for (let i = 0; same && i < length; i++) same = scratch[TIMESTAMP_FIELD_AT + i] === last[i];
+    // Copies under 4 bytes would break the output bound the block writer is sized for.
+    if (same && length >= 4) {
+      block.copy(here - this.lastTimestampAt, length);
+    } else {
+      block.literal(scratch, TIMESTAMP_FIELD_AT, end);
+      this.lastTimestampField = Buffer.from(scratch.subarray(TIMESTAMP_FIELD_AT, end));
     }
+    // The bytes just described are the same either way: the next copy reaches back to them.
+    this.lastTimestampAt = here;
   }
 
   /**

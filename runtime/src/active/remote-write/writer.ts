@@ -19,8 +19,8 @@ import type { RemoteWriteStats } from './stats';
 import type { RemoteWriteTransport } from './transport';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffPolicy } from '../../core/backoff';
 import { redactSecrets } from '../../core/redact';
+import { yieldToIo } from '../../core/yield-to-io';
 import type { Logger } from '../../logger';
-import { yieldToEventLoop } from '../event-loop';
 
 /** The part of the runtime's clock the writer uses (core/clock's Clock satisfies it). */
 export interface WriterClock {
@@ -259,7 +259,7 @@ async function encodeInSlices(series: readonly WireSeries[]): Promise<Buffer> {
   const encoder = new SnappyRequestEncoder(series);
   encoder.write(SERIES_PER_ENCODING_SLICE);
   while (!encoder.done) {
-    await yieldToEventLoop();
+    await yieldToIo();
     encoder.write(SERIES_PER_ENCODING_SLICE);
   }
   return encoder.finish();
