@@ -29,9 +29,9 @@ const HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/lib/healthcheck.js'];
 
 /**
  * Soft memory reservation per mode, from the exporter's steady RSS on Node 24 (runtime/bench, see
- * docs/benchmark.md): Passive 58-60 MiB at 10-50 containers and 79 MiB at 200, so 80 MiB; Active
- * 63-72 MiB at 10-50 containers, 95 MiB at 200 and 85 MiB with a full default outage queue
- * (500,000 samples), so 112 MiB.
+ * docs/benchmark.md): Passive 59-64 MiB at 10-50 containers and 70-79 MiB at 200, so 80 MiB; Active
+ * 63-73 MiB at 10-50 containers, 93-95 MiB at 200, and with a full default outage queue (500,000
+ * samples) 77 MiB at 10 containers and 83 MiB at 50, so 112 MiB.
  */
 const DEFAULT_MEMORY_RESERVATION_MIB: Readonly<Record<SidecarMode, number>> = {
   [SidecarMode.PASSIVE]: 80,

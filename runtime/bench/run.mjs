@@ -27,6 +27,7 @@ import { runOutageScenario } from './lib/outage.mjs';
 import { imageNodeArgs } from './lib/image-command.mjs';
 import { renderMarkdown } from './lib/report.mjs';
 import { runScenario } from './lib/scenarios.mjs';
+import { measureWakeUpCostUs } from './lib/wake-up-cost.mjs';
 import { assembleImageApp, estimateShippedSizeFromLocalTree } from './lib/shipped-size.mjs';
 
 const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
@@ -163,6 +164,8 @@ async function main() {
   if (!process.version.startsWith('v24.')) log(`running on Node ${process.version}; the image ships Node 24 (runtime/Dockerfile): figures from another major do not describe the image`);
   const results = { mode: values.smoke ? 'smoke' : 'full', startedAt: new Date().toISOString(), machine: machine(), settings: { ...settings, mainJs: 'lib/main.js', runtimeDir: undefined, libDir: undefined, nodeArgs: settings.nodeArgs }, scenarios: [] };
 
+  log('timing one wake-up of an idle process (1 s period)');
+  results.machine.wakeUpCpuUs = measureWakeUpCostUs({ nodeArgs: settings.nodeArgs, ticks: values.smoke ? 2 : 8 });
   const fixture = startFixtureProcess();
   const stopOnSignal = () => fixture.close().finally(() => process.exit(130)); // 'exit' removes the build copy
   process.once('SIGINT', stopOnSignal);

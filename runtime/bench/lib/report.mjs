@@ -6,7 +6,7 @@ const cell = (value, digits = 2) => (value === undefined || value === null || Nu
 export function renderMarkdown(results) {
   const lines = [];
   const m = results.machine;
-  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; exporter started as the image starts it: \`node ${[...(results.settings.nodeArgs ?? []), 'lib/main.js'].join(' ')}\`; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end${busyNote(m.loadAverageAtStart, m.nproc)}.`);
+  lines.push(`Measured ${results.finishedAt} (${results.mode} run) on ${m.nproc} × ${m.cpuModel}, ${m.memTotalGiB} GiB RAM, Node ${m.node}, Linux ${m.kernel}; exporter started as the image starts it: \`node ${[...(results.settings.nodeArgs ?? []), 'lib/main.js'].join(' ')}\`; load average (1/5/15 min) ${m.loadAverageAtStart.join(' / ')} at start and ${results.loadAverageAtEnd?.join(' / ') ?? '?'} at the end${busyNote(m.loadAverageAtStart, m.nproc)}. One timer wake-up of an idle \`node\` with the same flags cost ${m.wakeUpCpuUs ?? '?'} µs of CPU at a 1 s period on this machine (see docs/benchmark.md: a data point wakes the exporter 3-4 times).`);
   lines.push('');
   lines.push('| mode | containers | samples per scrape | first scrape: ms (CPU ms) | CPU per fresh data point (ms) | CPU per collection (ms) | CPU per cached scrape (ms) | idle CPU (ms/s) | steady RSS (MiB) | bytes per scrape gzip / plain | scrape p50 / p99 (ms) | p50 / p99 while collecting (ms) | remote write (samples/s) | bytes per sample |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
