@@ -114,7 +114,7 @@ class ByteWriter {
   }
 }
 
-function renderLabels(labels: Labels): string {
+export function renderLabels(labels: Labels): string {
   let text = '';
   for (const name in labels) text += `${text === '' ? '{' : ','}${name}="${escapeLabelValue(labels[name])}"`;
   return text === '' ? '' : `${text}}`;

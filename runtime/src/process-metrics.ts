@@ -13,14 +13,13 @@ import { Counter, Gauge, type Registry } from './prom-client';
 
 /** Values of /proc/self/status, read once for the three memory gauges of one scrape. */
 interface ProcStatus {
-  readonly atMs: number;
   readonly rssBytes?: number;
   readonly virtualBytes?: number;
   readonly dataBytes?: number;
 }
 
-/** One scrape collects the three memory gauges in a row: one read of /proc serves all three. */
-const STATUS_REUSE_MS = 5;
+/** One scrape collects a group of gauges in a row: one read serves the whole group. */
+const READ_REUSE_MS = 5;
 
 /** The registries every metric here registers with. */
 type Registers = Registry[];
@@ -59,7 +58,7 @@ function cpuCounter(registers: Registers, name: string, help: string, pick: (usa
 }
 
 function registerMemoryGauges(registers: Registers): void {
-  const status = new ProcStatusReader();
+  const status = new ScrapeReading(readProcStatus);
   const memoryGauge = (name: string, help: string, pick: (s: ProcStatus) => number | undefined) =>
     new Gauge({
       name,
@@ -76,14 +75,20 @@ function registerMemoryGauges(registers: Registers): void {
   memoryGauge('process_heap_bytes', 'Process heap size in bytes.', (s) => s.dataBytes);
 }
 
-/** The last read of /proc/self/status, read again once it is older than STATUS_REUSE_MS. */
-class ProcStatusReader {
-  private status: ProcStatus = { atMs: -Infinity };
+/** The last value `read` returned, read again once it is older than READ_REUSE_MS. */
+class ScrapeReading<T> {
+  private value: T | undefined;
+  private readAtMs = -Infinity;
 
-  current(): ProcStatus {
+  constructor(private readonly read: () => T) {}
+
+  current(): T {
     const now = performance.now();
-    if (now - this.status.atMs > STATUS_REUSE_MS) this.status = readProcStatus(now);
-    return this.status;
+    if (this.value === undefined || now - this.readAtMs > READ_REUSE_MS) {
+      this.value = this.read();
+      this.readAtMs = now;
+    }
+    return this.value;
   }
 }
 
@@ -107,23 +112,14 @@ function registerDescriptorGauges(registers: Registers): void {
 
 function registerHeapGauges(registers: Registers): void {
   // process.memoryUsage() also reads /proc/self/stat (for rss): once per scrape serves all three.
-  let usage = process.memoryUsage();
-  let readAtMs = performance.now();
-  const current = (): NodeJS.MemoryUsage => {
-    const now = performance.now();
-    if (now - readAtMs > STATUS_REUSE_MS) {
-      usage = process.memoryUsage();
-      readAtMs = now;
-    }
-    return usage;
-  };
+  const usage = new ScrapeReading(() => process.memoryUsage());
   const heapGauge = (name: string, help: string, pick: (m: NodeJS.MemoryUsage) => number) =>
     new Gauge({
       name,
       help,
       registers,
       collect() {
-        this.set(pick(current()));
+        this.set(pick(usage.current()));
       },
     });
   heapGauge('nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', (m) => m.heapTotal);
@@ -168,14 +164,14 @@ function typeNames(objects: readonly unknown[]): string[] {
   return objects.map((o) => (o as object | null)?.constructor?.name ?? 'unknown');
 }
 
-function readProcStatus(atMs: number): ProcStatus {
+function readProcStatus(): ProcStatus {
   let text: string;
   try {
     text = readFileSync('/proc/self/status', 'latin1');
   } catch {
-    return { atMs };
+    return {};
   }
-  return { atMs, rssBytes: statusKiB(text, 'VmRSS:'), virtualBytes: statusKiB(text, 'VmSize:'), dataBytes: statusKiB(text, 'VmData:') };
+  return { rssBytes: statusKiB(text, 'VmRSS:'), virtualBytes: statusKiB(text, 'VmSize:'), dataBytes: statusKiB(text, 'VmData:') };
 }
 
 /** A `Name:   1234 kB` line of /proc/self/status, in bytes. */

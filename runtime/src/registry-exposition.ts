@@ -6,7 +6,8 @@
  * object, which prom-client keeps from one scrape to the next, is built once. The lines are the
  * ones `registry.metrics()` writes, without its blank line between families.
  */
-import { escapeHelp, escapeLabelValue, formatValue } from './exposition';
+import { escapeHelp, escapeLabelValue, formatValue, renderLabels } from './exposition';
+import type { Labels } from './model';
 import type { Registry } from './prom-client';
 
 /** One value as prom-client's metrics hand it over (`get()`, or `getForPromString()` for histograms). */
@@ -60,9 +61,8 @@ export class RegistryExposition {
   private cached(labels: Readonly<Record<string, string | number>>): string {
     let text = this.labelText.get(labels);
     if (text === undefined) {
-      text = '';
-      for (const name in labels) text += `${text === '' ? '{' : ','}${name}="${labelValue(labels[name])}"`;
-      if (text !== '') text += '}';
+      // Numbers (a histogram's `le`) come out as `String()` writes them, as in prom-client.
+      text = renderLabels(labels as Labels);
       this.labelText.set(labels, text);
     }
     return text;
