@@ -40,20 +40,25 @@ export type LabelBytesCache = WeakMap<Labels, Buffer>;
  */
 export function renderFamiliesToBytes(families: readonly MetricFamily[], labelBytes: LabelBytesCache = new WeakMap()): Buffer {
   const out = new ByteWriter(lastRenderedBytes + 1024);
-  for (const family of families) {
-    if (family.samples.length === 0) continue;
+  // Index loops: interpreted (the image runs V8 without its optimizing tiers), `for...of` allocates
+  // an iterator result per element, which with 200 containers was a tenth of a collection's garbage.
+  for (let f = 0; f < families.length; f++) {
+    const family = families[f];
+    const samples = family.samples;
+    if (samples.length === 0) continue;
     out.text(`# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`);
     const name = Buffer.from(family.name, 'utf8');
-    for (const sample of family.samples) {
+    for (let s = 0; s < samples.length; s++) {
+      const sample = samples[s];
       let labels = labelBytes.get(sample.labels);
       if (labels === undefined) {
         labels = Buffer.from(renderLabels(sample.labels), 'utf8');
         labelBytes.set(sample.labels, labels);
       }
-      // formatValue gives ASCII only ("NaN", "+Inf", digits, "e", "-", ".").
-      const value = formatValue(sample.value);
-      out.reserve(name.length + labels.length + value.length + 2);
-      out.sampleLine(name, labels, value);
+      // ASCII only ("NaN", "+Inf", digits, "e", "-", "."). `v - v === 0` holds for finite numbers
+      // only (every container sample is one): String() without formatValue's call and checks.
+      const v = sample.value;
+      out.sampleLine(name, labels, v - v === 0 ? String(v) : formatValue(v));
     }
   }
   lastRenderedBytes = out.length;
@@ -95,10 +100,12 @@ class ByteWriter {
     this.length += this.buffer.utf8Write(text, this.length);
   }
 
-  /** `<name><labels> <value>\n`; room reserved by the caller. */
+  /** `<name><labels> <value>\n`, `value` ASCII. */
   sampleLine(name: Buffer, labels: Buffer, value: string): void {
-    const buffer = this.buffer;
     let at = this.length;
+    const end = at + name.length + labels.length + value.length + 2;
+    if (end > this.buffer.length) this.reserve(end - at);
+    const buffer = this.buffer;
     buffer.set(name, at);
     at += name.length;
     buffer.set(labels, at);

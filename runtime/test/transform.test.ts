@@ -156,6 +156,19 @@ describe('EC2, host networking (recorded shape)', () => {
     stats[id].networks = { eth0: { rx_bytes: 1e12, tx_bytes: 1e12 } };
     expect(collect(shape.task, stats).families.filter((f) => f.name.startsWith('container_network_'))).toEqual([]);
   });
+
+  test('block I/O ops are read and write in any case and padding; other ops are left out', () => {
+    const stats = JSON.parse(JSON.stringify(shape.stats));
+    const id = Object.keys(stats)[0];
+    const entry = (op: unknown, value: number) => ({ major: 8, minor: 0, op, value });
+    stats[id].blkio_stats = {
+      io_service_bytes_recursive: [entry('Read', 1), entry('read', 2), entry(' READ ', 4), entry('Write', 8), entry('wRiTe', 16), entry('Total', 32), entry('Sync', 64), entry(7, 128)],
+      io_serviced_recursive: null,
+    };
+    const withOps = collect(shape.task, stats).families;
+    expect(valuesBy(withOps, 'container_fs_reads_bytes_total', 'device')).toEqual({ '8:0': 7 });
+    expect(valuesBy(withOps, 'container_fs_writes_bytes_total', 'device')).toEqual({ '8:0': 24 });
+  });
 });
 
 describe('EC2, awsvpc, health checks, pause container (recorded shape)', () => {

@@ -132,7 +132,9 @@ export function readTaskStats(raw: unknown, onInvalid: InvalidFieldListener = ig
     return {};
   }
   const out: Out = {};
-  for (const dockerId of Object.keys(raw)) {
+  const dockerIds = Object.keys(raw);
+  for (let i = 0; i < dockerIds.length; i++) {
+    const dockerId = dockerIds[i];
     // An own property even for a key such as `__proto__`, which stays a key.
     define(out, dockerId, readContainerStatsAt(new Fields(raw[dockerId], onInvalid, undefined, dockerId)));
   }
@@ -207,7 +209,8 @@ const NETWORK_COUNTERS = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', '
 
 function readNetworkStats(f: Fields): NetworkStats {
   const counters: Record<string, number> = {};
-  for (const key of NETWORK_COUNTERS) {
+  for (let i = 0; i < NETWORK_COUNTERS.length; i++) {
+    const key = NETWORK_COUNTERS[i];
     const value = f.number(key);
     if (value !== undefined) counters[key] = value;
   }
@@ -288,7 +291,9 @@ class Fields {
   /** Every key whose value is a string (docker labels). */
   stringRecord(): Readonly<Record<string, string>> {
     const out: Out = {};
-    for (const key of Object.keys(this.json)) {
+    const keys = Object.keys(this.json);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const value = this.json[key];
       if (typeof value === 'string') define(out, key, value);
       else this.invalid(key, value);
@@ -299,7 +304,9 @@ class Fields {
   /** Every key whose value is a finite number (memory_stats.stats). */
   numberRecord(): Readonly<Record<string, number>> {
     const out: Out = {};
-    for (const key of Object.keys(this.json)) {
+    const keys = Object.keys(this.json);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const value = this.json[key];
       if (typeof value === 'number' && Number.isFinite(value)) define(out, key, value);
       else this.invalid(key, value);
@@ -310,7 +317,9 @@ class Fields {
   /** Every key whose value is an object, read with `read` (networks by interface). */
   objectRecord<T>(read: (fields: Fields) => T): Readonly<Record<string, T>> {
     const out: Out = {};
-    for (const key of Object.keys(this.json)) {
+    const keys = Object.keys(this.json);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const value = this.object(key, read);
       if (value !== undefined) define(out, key, value);
     }
@@ -328,8 +337,13 @@ class Fields {
     return this.index < 0 ? base : `${base}[${this.index}]`;
   }
 
+  /**
+   * Every key read by name is a stats or metadata field, none of them a property of
+   * Object.prototype, and the records read only own keys: a plain lookup is enough. (An own
+   * `__proto__` key, which JSON.parse makes a data property, shadows the accessor.)
+   */
   private get(key: string): unknown {
-    return Object.prototype.hasOwnProperty.call(this.json, key) ? this.json[key] : undefined;
+    return this.json[key];
   }
 
   private invalid(key: string, value: unknown): undefined {

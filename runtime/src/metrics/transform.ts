@@ -57,7 +57,10 @@ export function transformTaskStats(task: TaskMetadata, stats: TaskStats, options
   const containers = applicationContainers(task, stats, taskLabels, options.collectedAtMs, labelSets);
   const running = containers.filter(isRunning);
 
-  for (const c of running) {
+  // Index loops throughout: the image runs V8 interpreted, where `for...of` and array destructuring
+  // allocate an iterator result per step (a tenth of a 200-container collection's garbage).
+  for (let i = 0; i < running.length; i++) {
+    const c = running[i];
     addCpu(out, c);
     addMemory(out, c);
     addLimits(out, c, task);
@@ -65,7 +68,7 @@ export function transformTaskStats(task: TaskMetadata, stats: TaskStats, options
     addBlockIo(out, c, labelSets);
     if (layout === 'bridge') addNetwork(out, c.stats, c.labels, c.stamp, labelSets);
   }
-  for (const c of containers) addState(out, c, labelSets);
+  for (let i = 0; i < containers.length; i++) addState(out, containers[i], labelSets);
   if (layout === 'awsvpc') addTaskNetwork(out, running, taskLabels, labelSets);
   addTaskLevel(out, task, taskLabels);
 
@@ -103,7 +106,9 @@ function applicationContainers(
 ): AppContainer[] {
   const containers: AppContainer[] = [];
   const seenNames = new Set<string>();
-  for (const metadata of task.Containers ?? []) {
+  const all = task.Containers ?? [];
+  for (let i = 0; i < all.length; i++) {
+    const metadata = all[i];
     const name = asText(metadata.Name);
     const dockerId = asText(metadata.DockerId);
     if (name === undefined || dockerId === undefined || seenNames.has(name) || isAgentInternal(metadata)) continue;
@@ -204,8 +209,11 @@ function addState(out: SampleSink, c: AppContainer, labelSets: LabelSets): void 
   const health = c.metadata.Health;
   if (health !== undefined) {
     const reported = asText(health.status)?.toLowerCase();
-    const current = HEALTH_STATUSES.find((status) => status === reported) ?? 'unknown';
-    for (const status of HEALTH_STATUSES) out.add('ecs_container_health_status', labelSets.with(c.labels, 'status', status), status === current ? 1 : 0);
+    const current = HEALTH_STATUSES.includes(reported as never) ? reported : 'unknown';
+    for (let i = 0; i < HEALTH_STATUSES.length; i++) {
+      const status = HEALTH_STATUSES[i];
+      out.add('ecs_container_health_status', labelSets.with(c.labels, 'status', status), status === current ? 1 : 0);
+    }
   }
   const exitCode = c.metadata.ExitCode;
   out.add('ecs_container_exit_code', c.labels, Number.isInteger(exitCode) ? exitCode : undefined);
@@ -235,8 +243,11 @@ function epochSeconds(time: string | undefined): number | undefined {
  */
 export function networkLayoutOf(task: TaskMetadata): NetworkLayout {
   const modes = new Set<string>();
-  for (const container of task.Containers ?? []) {
-    for (const network of container.Networks ?? []) {
+  const containers = task.Containers ?? [];
+  for (let c = 0; c < containers.length; c++) {
+    const networks = containers[c].Networks ?? [];
+    for (let n = 0; n < networks.length; n++) {
+      const network = networks[n];
       const mode = asText(network.NetworkMode);
       if (mode !== undefined) modes.add(mode.toLowerCase());
     }
@@ -261,7 +272,8 @@ const NETWORK_FIELDS = [
 function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stamp: Stamp, labelSets: LabelSets): void {
   const networks = stats.networks ?? {};
   const names = Object.keys(networks).filter((name) => name.trim() !== '').sort();
-  for (const [index, interfaceName] of names.entries()) {
+  for (let index = 0; index < names.length; index++) {
+    const interfaceName = names[index];
     const counters = networks[interfaceName];
     if (index >= MAX_INTERFACES_PER_CONTAINER) {
       out.drop('interface_limit', NETWORK_FIELDS.filter(([field]) => asCount(counters[field]) !== undefined).length);
@@ -269,8 +281,8 @@ function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stam
     }
     // One labels object per interface, shared by its 8 series (the exposition renders it once).
     const interfaceLabels = labelSets.with(labels, 'interface', interfaceName);
-    for (const [field, metric] of NETWORK_FIELDS) {
-      out.add(metric, interfaceLabels, asCount(counters[field]), stamp);
+    for (let i = 0; i < NETWORK_FIELDS.length; i++) {
+      out.add(NETWORK_FIELDS[i][1], interfaceLabels, asCount(counters[NETWORK_FIELDS[i][0]]), stamp);
     }
   }
 }
@@ -278,7 +290,8 @@ function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stam
 function addTaskNetwork(out: SampleSink, running: readonly RunningContainer[], taskLabels: Labels, labelSets: LabelSets): void {
   // Every container sees the same namespace; the freshest read is the best view of it.
   let source: RunningContainer | undefined;
-  for (const c of running) {
+  for (let i = 0; i < running.length; i++) {
+    const c = running[i];
     if (c.stats.networks === undefined) continue;
     if (source === undefined || readMsOf(c) > readMsOf(source)) source = c;
   }
@@ -309,7 +322,9 @@ function addBlkioEntries(
   writeMetric: string,
 ): void {
   const totals = blkioTotals(entries);
-  for (const [index, device] of [...totals.keys()].sort().entries()) {
+  const devices = Array.from(totals.keys()).sort();
+  for (let index = 0; index < devices.length; index++) {
+    const device = devices[index];
     const total = totals.get(device)!;
     if (index >= MAX_DEVICES_PER_CONTAINER) {
       out.drop('device_limit', (total.read === undefined ? 0 : 1) + (total.write === undefined ? 0 : 1));
@@ -324,10 +339,11 @@ function addBlkioEntries(
 /** Read and write totals per device. Ops are `Read`/`Write` on cgroup v1 and `read`/`write` on v2; a device may appear more than once. */
 function blkioTotals(entries: readonly BlkioEntry[]): Map<string, { read?: number; write?: number }> {
   const totals = new Map<string, { read?: number; write?: number }>();
-  for (const entry of entries) {
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
     const major = asCount(entry.major);
     const minor = asCount(entry.minor);
-    const op = asText(entry.op)?.toLowerCase();
+    const op = opOf(entry.op);
     const value = asCount(entry.value);
     if (major === undefined || minor === undefined || value === undefined || (op !== 'read' && op !== 'write')) continue;
     const device = `${major}:${minor}`;
@@ -336,6 +352,13 @@ function blkioTotals(entries: readonly BlkioEntry[]): Map<string, { read?: numbe
     totals.set(device, total);
   }
   return totals;
+}
+
+/** `read` or `write` in any case and padding; the exact spellings docker sends skip the trim and lower-casing. */
+function opOf(op: string | undefined): string | undefined {
+  if (op === 'Read' || op === 'read') return 'read';
+  if (op === 'Write' || op === 'write') return 'write';
+  return asText(op)?.toLowerCase();
 }
 
 // ---------------------------------------------------------------- task level
