@@ -58,7 +58,8 @@ export function transformTaskStats(task: TaskMetadata, stats: TaskStats, options
   const running = containers.filter(isRunning);
 
   // Index loops throughout: the image runs V8 interpreted, where `for...of` and array destructuring
-  // allocate an iterator result per step (a tenth of a 200-container collection's garbage).
+  // allocate an iterator result per step (with the reader's, a fifth of a 200-container collection's
+  // garbage: runtime/bench/FINDINGS.md).
   for (let i = 0; i < running.length; i++) {
     const c = running[i];
     addCpu(out, c);
