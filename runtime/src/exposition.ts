@@ -55,10 +55,8 @@ export function renderFamiliesToBytes(families: readonly MetricFamily[], labelBy
         labels = Buffer.from(renderLabels(sample.labels), 'utf8');
         labelBytes.set(sample.labels, labels);
       }
-      // ASCII only ("NaN", "+Inf", digits, "e", "-", "."). `v - v === 0` holds for finite numbers
-      // only (every container sample is one): String() without formatValue's call and checks.
-      const v = sample.value;
-      out.sampleLine(name, labels, v - v === 0 ? String(v) : formatValue(v));
+      // formatValue gives ASCII only ("NaN", "+Inf", digits, "e", "-", ".").
+      out.sampleLine(name, labels, formatValue(sample.value));
     }
   }
   lastRenderedBytes = out.length;
@@ -139,6 +137,9 @@ export function escapeLabelValue(value: string): string {
 }
 
 export function formatValue(value: number): string {
+  // `value - value` is 0 for finite numbers only (NaN and ±Infinity give NaN): the common case first,
+  // without a call (this runs interpreted, once per sample).
+  if (value - value === 0) return String(value);
   if (Number.isNaN(value)) return 'NaN';
   if (value === Infinity) return '+Inf';
   if (value === -Infinity) return '-Inf';

@@ -8,9 +8,9 @@
  *
  * Passive and Active mode both read the task through here (the collector calls it).
  *
- * The per-container readers return object literals, a field left out being `undefined`: one
- * object shape per reader instead of a property added per field, which costs more where the code
- * runs interpreted (the image runs V8 without its optimizing tiers; runtime/bench/FINDINGS.md).
+ * Every reader returns an object literal, a field left out being `undefined`: one object shape
+ * per reader instead of a property added per field, which costs more where the code runs
+ * interpreted (the image runs V8 without its optimizing tiers; runtime/bench/FINDINGS.md).
  */
 import type {
   BlkioEntry,
@@ -31,24 +31,24 @@ const ignore: InvalidFieldListener = () => undefined;
 /** `/task`. Not an object at all gives an empty task (no labels, no containers). */
 export function readTask(raw: unknown, onInvalid: InvalidFieldListener = ignore): TaskMetadata {
   const f = new Fields(raw, onInvalid, undefined, '');
-  const out: Out = {};
-  put(out, 'Cluster', f.string('Cluster'));
-  put(out, 'TaskARN', f.string('TaskARN'));
-  put(out, 'Family', f.string('Family'));
-  // A string in the documentation; a number in some recordings. Either way a label value.
-  put(out, 'Revision', f.stringOrNumber('Revision'));
-  put(out, 'DesiredStatus', f.string('DesiredStatus'));
-  put(out, 'KnownStatus', f.string('KnownStatus'));
-  put(out, 'AvailabilityZone', f.string('AvailabilityZone'));
-  put(out, 'PullStartedAt', f.string('PullStartedAt'));
-  put(out, 'PullStoppedAt', f.string('PullStoppedAt'));
-  put(out, 'LaunchType', f.string('LaunchType'));
-  put(out, 'Limits', f.object('Limits', readLimits));
-  put(out, 'ServiceName', f.string('ServiceName'));
-  put(out, 'VPCID', f.string('VPCID'));
-  put(out, 'EphemeralStorageMetrics', f.object('EphemeralStorageMetrics', readEphemeralStorage));
-  out.Containers = f.array('Containers', readContainerAt) ?? [];
-  return out as TaskMetadata;
+  return {
+    Cluster: f.string('Cluster'),
+    TaskARN: f.string('TaskARN'),
+    Family: f.string('Family'),
+    // A string in the documentation; a number in some recordings. Either way a label value.
+    Revision: f.stringOrNumber('Revision'),
+    DesiredStatus: f.string('DesiredStatus'),
+    KnownStatus: f.string('KnownStatus'),
+    AvailabilityZone: f.string('AvailabilityZone'),
+    PullStartedAt: f.string('PullStartedAt'),
+    PullStoppedAt: f.string('PullStoppedAt'),
+    LaunchType: f.string('LaunchType'),
+    Limits: f.object('Limits', readLimits),
+    ServiceName: f.string('ServiceName'),
+    VPCID: f.string('VPCID'),
+    EphemeralStorageMetrics: f.object('EphemeralStorageMetrics', readEphemeralStorage),
+    Containers: f.array('Containers', readContainerAt) ?? [],
+  } as TaskMetadata;
 }
 
 /**
@@ -368,11 +368,6 @@ function isObject(value: unknown): value is JsonObject {
 function reportUnlessNull(value: unknown, path: string, onInvalid: InvalidFieldListener): undefined {
   if (value !== undefined && value !== null) onInvalid(path);
   return undefined;
-}
-
-/** Sets a field that was read (the task document: `in` and `Object.keys` see only what was read). */
-function put(out: Out, key: string, value: unknown): void {
-  if (value !== undefined) out[key] = value;
 }
 
 /** An own, enumerable field even for keys from the input such as `__proto__` (as Object.fromEntries makes them). */

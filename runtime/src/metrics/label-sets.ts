@@ -11,8 +11,8 @@
  */
 import type { Labels } from '../model';
 
-/** Label sets derived from one base and label name (interfaces, devices, health statuses of a container). */
-const MAX_DERIVED_PER_BASE = 256;
+/** Label sets derived from one base and label name (a container's interfaces, devices or health statuses). */
+const MAX_DERIVED_PER_NAME = 256;
 /** Container label sets of a task (containers come and go; a task has at most a few dozen). */
 const MAX_CONTAINERS = 1024;
 
@@ -62,7 +62,7 @@ export class LabelSets {
     }
     let labels = byValue.get(value);
     if (labels === undefined) {
-      if (byValue.size >= MAX_DERIVED_PER_BASE) byValue.clear();
+      if (byValue.size >= MAX_DERIVED_PER_NAME) byValue.clear();
       labels = { ...base, [name]: value };
       byValue.set(value, labels);
     }

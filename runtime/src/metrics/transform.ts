@@ -210,7 +210,7 @@ function addState(out: SampleSink, c: AppContainer, labelSets: LabelSets): void 
   const health = c.metadata.Health;
   if (health !== undefined) {
     const reported = asText(health.status)?.toLowerCase();
-    const current = HEALTH_STATUSES.includes(reported as never) ? reported : 'unknown';
+    const current = (HEALTH_STATUSES as readonly string[]).includes(reported ?? '') ? reported : 'unknown';
     for (let i = 0; i < HEALTH_STATUSES.length; i++) {
       const status = HEALTH_STATUSES[i];
       out.add('ecs_container_health_status', labelSets.with(c.labels, 'status', status), status === current ? 1 : 0);
