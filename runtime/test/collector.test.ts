@@ -1,3 +1,5 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadShape } from './fixtures';
 import { Collector, type Scheduler } from '../src/collector';
 import { createLogger } from '../src/logger';
@@ -182,4 +184,33 @@ test('a failed request is reported only once the other request of the collection
   finishStats(shape.stats as TaskStats);
   expect(await done).toBe(false);
   expect(failures).toBe(1);
+});
+
+test('the parsed documents are garbage once read: a collection does not hold them while its listeners run', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  let parsedStats: WeakRef<object> | undefined;
+  const client = {
+    fetchTask: async () => structuredClone(shape.task) as TaskMetadata,
+    fetchTaskStats: async () => {
+      const document = structuredClone(shape.stats) as TaskStats;
+      parsedStats = new WeakRef(document);
+      return document;
+    },
+  };
+  const logger = createLogger({ level: 'error', write: () => {} });
+  const selfMetrics = new SelfMetrics({ defaultMetrics: false });
+  const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler: new ManualScheduler() });
+  let releaseListener: (() => void) | undefined;
+  collector.onCollection(() => new Promise<void>((resolve) => { releaseListener = resolve; }));
+  const done = collector.collectNow();
+  await flush();
+  // The listener (the served exposition's render, Active mode's queueing) is running.
+  expect(releaseListener).toBeDefined();
+  gc();
+  // Held across the collection's later awaits, ~2 MB of parsed objects per 200 containers would
+  // survive young-generation GCs into the old generation.
+  expect(parsedStats?.deref()).toBeUndefined();
+  releaseListener!();
+  expect(await done).toBe(true);
 });
