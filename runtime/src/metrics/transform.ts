@@ -291,10 +291,16 @@ function addNetwork(out: SampleSink, stats: ContainerStats, labels: Labels, stam
 function addTaskNetwork(out: SampleSink, running: readonly RunningContainer[], taskLabels: Labels, labelSets: LabelSets): void {
   // Every container sees the same namespace; the freshest read is the best view of it.
   let source: RunningContainer | undefined;
+  let sourceReadMs = 0;
   for (let i = 0; i < running.length; i++) {
     const c = running[i];
     if (c.stats.networks === undefined) continue;
-    if (source === undefined || readMsOf(c) > readMsOf(source)) source = c;
+    // Each container's `read` parsed once (Date.parse, interpreted, is a visible share at 200 containers).
+    const readMs = readMsOf(c);
+    if (source === undefined || readMs > sourceReadMs) {
+      source = c;
+      sourceReadMs = readMs;
+    }
   }
   if (source !== undefined) addNetwork(out, source.stats, taskLabels, source.stamp, labelSets);
 }
