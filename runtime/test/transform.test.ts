@@ -8,6 +8,14 @@ describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
   const shape = loadShape('fargate-awsvpc-cgroupv1');
   const { families, networkLayout, runningContainers, stoppedContainers } = collect(shape.task, shape.stats);
 
+  test('every sample has the same fields (stats series with a timestamp, metadata series without): one object shape for the interpreted renderer', () => {
+    const shapes = new Set(families.flatMap((family) => family.samples.map((sample) => Object.keys(sample).join(','))));
+    expect([...shapes]).toEqual(['labels,value,timestampMs']);
+    const stamped = (name: string) => families.find((f) => f.name === name)!.samples[0].timestampMs;
+    expect(stamped('container_cpu_usage_seconds_total')).toEqual(expect.any(Number));
+    expect(stamped('ecs_container_exit_code')).toBeUndefined();
+  });
+
   test('the stopped container (stats null) has no stats series, only its exit code', () => {
     expect(runningContainers).toBe(2);
     expect(stoppedContainers).toBe(1);

@@ -23,19 +23,26 @@ export const MAX_READ_AHEAD_MS = 5 * 60_000;
 export type TimestampReplaceReason = 'too_old' | 'in_future' | 'unparsable';
 export const TIMESTAMP_REPLACE_REASONS: readonly TimestampReplaceReason[] = ['too_old', 'in_future', 'unparsable'];
 
-/** A sample's timestamp, and why it is the collection time instead of the stats' `read` when it is. */
+/**
+ * A sample's timestamp, and why it is the collection time instead of the stats' `read` when it is.
+ * Both fields are always present (possibly undefined): one object shape, which the interpreted
+ * transform reads once per sample (runtime/bench/FINDINGS.md).
+ */
 export interface Stamp {
-  readonly timestampMs?: number;
-  readonly replaced?: TimestampReplaceReason;
+  readonly timestampMs: number | undefined;
+  readonly replaced: TimestampReplaceReason | undefined;
 }
+
+/** No timestamp: the scraper or the sender stamps the sample. */
+export const NO_STAMP: Stamp = { timestampMs: undefined, replaced: undefined };
 
 /** The stamp for samples of stats read at `read`, in a collection at `collectedAtMs`. */
 export function stampOf(read: string | undefined, collectedAtMs: number): Stamp {
-  if (read === undefined) return {};
+  if (read === undefined) return NO_STAMP;
   // asTimeMs leaves out non-positive times: docker's zero time is a (very) old time, not a bad one.
   const ms = asTimeMs(read) ?? (Number.isFinite(Date.parse(read)) ? Number.NEGATIVE_INFINITY : undefined);
   if (ms === undefined) return { timestampMs: collectedAtMs, replaced: 'unparsable' };
   if (ms < collectedAtMs - MAX_READ_AGE_MS) return { timestampMs: collectedAtMs, replaced: 'too_old' };
   if (ms > collectedAtMs + MAX_READ_AHEAD_MS) return { timestampMs: collectedAtMs, replaced: 'in_future' };
-  return { timestampMs: ms };
+  return { timestampMs: ms, replaced: undefined };
 }

@@ -6,7 +6,7 @@
 import { VARIABLES } from '../environment-contract.generated';
 import type { Labels, MetricFamily, Sample } from '../model';
 import { METRIC_CATALOG } from './catalog';
-import type { Stamp, TimestampReplaceReason } from './read-time';
+import { NO_STAMP, type Stamp, type TimestampReplaceReason } from './read-time';
 
 /**
  * Why a series was left out: over the collection's limit, over a container's interface or device
@@ -17,8 +17,6 @@ export const SERIES_DROP_REASONS: readonly SeriesDropReason[] = ['series_limit',
 
 /** The default of `maxSeriesPerCollection`, from the environment contract the construct shares. */
 export const DEFAULT_MAX_SERIES: number = VARIABLES.maxSeriesPerCollection.default;
-
-const NO_STAMP: Stamp = {};
 
 export class SampleSink {
   private static readonly known = new Set(METRIC_CATALOG.map((entry) => entry.name));
@@ -45,7 +43,8 @@ export class SampleSink {
       list = [];
       this.samples.set(name, list);
     }
-    list.push(stamp.timestampMs === undefined ? { labels, value } : { labels, value, timestampMs: stamp.timestampMs });
+    // One object shape for every sample (the renderer and Active mode read each one interpreted).
+    list.push({ labels, value, timestampMs: stamp.timestampMs });
   }
 
   drop(reason: SeriesDropReason, series: number): void {

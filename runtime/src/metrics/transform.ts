@@ -8,7 +8,7 @@
 import { clusterName, taskIdOf } from '../core/task-identity';
 import type { Labels, MetricFamily } from '../model';
 import { LabelSets } from './label-sets';
-import { stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
+import { NO_STAMP, stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
 import { asCount, asText, asTimeMs } from './readers';
 import { DEFAULT_MAX_SERIES, SampleSink, type SeriesDropReason } from './sample-sink';
 import type { BlkioEntry, ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
@@ -118,7 +118,7 @@ function applicationContainers(
     const running = own !== null && (own.cpu_stats !== undefined || own.memory_stats !== undefined);
     const image = asText(metadata.Image);
     const labels = labelSets.container(`${name}\n${image ?? ''}`, taskLabels, () => withoutEmpty({ container: name, image, ...taskLabels }));
-    containers.push(running ? { metadata, stats: own, labels, stamp: stampOf(own.read, collectedAtMs) } : { metadata, labels, stamp: {} });
+    containers.push(running ? { metadata, stats: own, labels, stamp: stampOf(own.read, collectedAtMs) } : { metadata, labels, stamp: NO_STAMP });
   }
   return containers;
 }
