@@ -177,6 +177,23 @@ describe('EC2, host networking (recorded shape)', () => {
     expect(valuesBy(withOps, 'container_fs_reads_bytes_total', 'device')).toEqual({ '8:0': 7 });
     expect(valuesBy(withOps, 'container_fs_writes_bytes_total', 'device')).toEqual({ '8:0': 24 });
   });
+
+  test('block I/O entries of several devices in any order are summed per device, devices sorted', () => {
+    const stats = JSON.parse(JSON.stringify(shape.stats));
+    const id = Object.keys(stats)[0];
+    const entry = (major: number, minor: number, op: string, value: number) => ({ major, minor, op, value });
+    stats[id].blkio_stats = {
+      io_service_bytes_recursive: [entry(259, 1, 'read', 1), entry(8, 0, 'read', 2), entry(259, 1, 'write', 4), entry(8, 0, 'read', 8), entry(259, 1, 'read', 16), entry(202, 0, 'write', 32)],
+      io_serviced_recursive: null,
+    };
+    const name = (shape.task as { Containers: { DockerId: string; Name: string }[] }).Containers.find((c) => c.DockerId === id)!.Name;
+    const withDevices = collect(shape.task, stats).families;
+    const perDevice = (metric: string) => withDevices.find((f) => f.name === metric)!.samples
+      .filter((sample) => sample.labels.container === name)
+      .map((sample) => [sample.labels.device, sample.value]);
+    expect(perDevice('container_fs_reads_bytes_total')).toEqual([['259:1', 17], ['8:0', 10]]);
+    expect(perDevice('container_fs_writes_bytes_total')).toEqual([['202:0', 32], ['259:1', 4]]);
+  });
 });
 
 describe('EC2, awsvpc, health checks, pause container (recorded shape)', () => {

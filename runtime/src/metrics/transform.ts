@@ -329,23 +329,35 @@ function addBlkioEntries(
   writeMetric: string,
 ): void {
   const totals = blkioTotals(entries);
-  const devices = Array.from(totals.keys()).sort();
-  for (let index = 0; index < devices.length; index++) {
-    const device = devices[index];
-    const total = totals.get(device)!;
+  for (let index = 0; index < totals.length; index++) {
+    const total = totals[index];
     if (index >= MAX_DEVICES_PER_CONTAINER) {
       out.drop('device_limit', (total.read === undefined ? 0 : 1) + (total.write === undefined ? 0 : 1));
       continue;
     }
-    const deviceLabels = labelsOf(device);
+    const deviceLabels = labelsOf(total.device);
     out.add(readMetric, deviceLabels, total.read, c.stamp);
     out.add(writeMetric, deviceLabels, total.write, c.stamp);
   }
 }
 
-/** Read and write totals per device. Ops are `Read`/`Write` on cgroup v1 and `read`/`write` on v2; a device may appear more than once. */
-function blkioTotals(entries: readonly BlkioEntry[]): Map<string, { read?: number; write?: number }> {
-  const totals = new Map<string, { read?: number; write?: number }>();
+interface DeviceTotal {
+  readonly major: number;
+  readonly minor: number;
+  readonly device: string;
+  read: number | undefined;
+  write: number | undefined;
+}
+
+/**
+ * Read and write summed per device, sorted by `major:minor`. Docker lists a device's entries
+ * together and a task container usually has one device: the entry's device is compared with the
+ * previous entry's first, and a map by device is built only when another device comes back.
+ */
+function blkioTotals(entries: readonly BlkioEntry[]): DeviceTotal[] {
+  const totals: DeviceTotal[] = [];
+  let byDevice: Map<string, DeviceTotal> | undefined;
+  let last: DeviceTotal | undefined;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
     const major = asCount(entry.major);
@@ -353,11 +365,21 @@ function blkioTotals(entries: readonly BlkioEntry[]): Map<string, { read?: numbe
     const op = opOf(entry.op);
     const value = asCount(entry.value);
     if (major === undefined || minor === undefined || value === undefined || (op !== 'read' && op !== 'write')) continue;
-    const device = `${major}:${minor}`;
-    const total = totals.get(device) ?? {};
+    let total = last;
+    if (total === undefined || total.major !== major || total.minor !== minor) {
+      const device = `${major}:${minor}`;
+      if (byDevice === undefined && totals.length > 0) byDevice = new Map(totals.map((known) => [known.device, known]));
+      total = byDevice?.get(device);
+      if (total === undefined) {
+        total = { major, minor, device, read: undefined, write: undefined };
+        totals.push(total);
+        byDevice?.set(device, total);
+      }
+      last = total;
+    }
     total[op] = (total[op] ?? 0) + value;
-    totals.set(device, total);
   }
+  if (totals.length > 1) totals.sort((a, b) => (a.device < b.device ? -1 : a.device > b.device ? 1 : 0));
   return totals;
 }
 
