@@ -39,10 +39,11 @@ export function valuesBy(families: readonly MetricFamily[], name: string, label:
 /**
  * One collection as the collector runs it: the metadata reader, then the transform, collected at
  * the newest stats `read` time of the input (so recorded shapes keep their own timestamps) unless
- * `collectedAtMs` is given.
+ * `collectedAtMs` is given. The reader checks the stats in place, on the document the collector
+ * has just parsed; here it gets a copy, so the caller's value stays as it was.
  */
 export function collect(task: unknown, stats: unknown, options: Partial<TransformOptions> = {}): TransformResult {
-  const typedStats = readTaskStats(stats);
+  const typedStats = readTaskStats(structuredClone(stats));
   const reads = Object.values(typedStats).map((s) => Date.parse(s?.read ?? '')).filter((ms) => Number.isFinite(ms) && ms > 0);
   const collectedAtMs = options.collectedAtMs ?? (reads.length > 0 ? Math.max(...reads) : Date.parse('2024-01-01T00:00:00Z'));
   return transformTaskStats(readTask(task), typedStats, { ...options, collectedAtMs });

@@ -16,7 +16,7 @@ export function pathsOf(value: unknown, prefix: readonly (string | number)[] = [
   return [prefix, ...keys.flatMap((key) => pathsOf((value as Record<string | number, unknown>)[key], [...prefix, key]))];
 }
 
-/** Runs `run` with the value at `path` of `root` replaced, then puts the original back (the reader never mutates its input). */
+/** Runs `run` with the value at `path` of `root` replaced, then puts the original back (`collect` reads a copy of the stats). */
 export function withReplaced(root: unknown, path: readonly (string | number)[], value: unknown, run: (changed: unknown) => void): void {
   if (path.length === 0) return run(value);
   let parent = root as Record<string | number, unknown>;

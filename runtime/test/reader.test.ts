@@ -19,7 +19,7 @@ describe('the metadata reader keeps the recorded shapes whole', () => {
     const task = readTask(loadShape('ec2-awsvpc-health-cgroupv2').task);
     expect(task).toMatchObject({ Cluster: 'default', Family: 'shop', Revision: '3', AvailabilityZone: 'eu-west-1a', LaunchType: 'EC2', PullStartedAt: '2024-07-01T09:00:00.5Z' });
     expect(task.Containers?.map((c) => c.Name)).toEqual(['~internal~ecs~pause', 'web', 'worker', 'migrate']);
-    expect(task.Containers?.[1].Health).toEqual({ status: 'HEALTHY', statusSince: '2024-07-01T09:00:35Z', exitCode: 0, output: 'ok' });
+    expect(task.Containers?.[1].Health).toEqual({ status: 'HEALTHY' });
     expect(task.Containers?.[3].ExitCode).toBe(137);
     expect(task.Containers?.[1].Networks?.[0]).toMatchObject({ NetworkMode: 'awsvpc', IPv4Addresses: ['10.0.4.21'] });
   });
@@ -64,9 +64,20 @@ describe('a field of the wrong type loses that field, never the task', () => {
     expect(container).toEqual({ Name: 'app', Limits: { CPU: 256 } });
   });
 
-  test('a Health that is not an object is left out; its fields are typed one by one', () => {
+  test('a Health that is not an object is left out; a status that is not a string too', () => {
     expect(readContainer({ Name: 'a', Health: 'HEALTHY' })).toEqual({ Name: 'a' });
-    expect(readContainer({ Name: 'a', Health: { status: 1, exitCode: 'x', output: 'ok' } })?.Health).toEqual({ output: 'ok' });
+    const { value, invalid } = readWithPaths((onInvalid) => readContainer({ Name: 'a', Health: { status: 1, output: 'ok' } }, onInvalid));
+    expect(value?.Health).toEqual({});
+    expect(invalid).toEqual(['Health.status']);
+  });
+
+  test('only the fields the exporter uses are read: the others are neither copied nor judged', () => {
+    const { value, invalid } = readWithPaths((onInvalid) => readContainer({ Name: 'a', DockerName: 7, CreatedAt: {}, Networks: [{ NetworkMode: 'awsvpc', MACAddress: 1 }] }, onInvalid));
+    expect(value).toEqual({ Name: 'a', Networks: [{ NetworkMode: 'awsvpc' }] });
+    expect(value).not.toHaveProperty('DockerName');
+    expect(value).not.toHaveProperty('CreatedAt');
+    expect(value?.Networks?.[0]).not.toHaveProperty('MACAddress');
+    expect(invalid).toEqual([]);
   });
 
   test('the sidecar\'s own container document reads like a task container; not an object gives undefined', () => {
@@ -96,6 +107,17 @@ describe('stats are typed per container', () => {
     const stats = readTaskStats(JSON.parse('{"__proto__": {"read": "x"}, "a": null}'));
     expect(Object.keys(stats)).toEqual(['__proto__', 'a']);
     expect(({} as Record<string, unknown>).read).toBeUndefined();
+  });
+
+  test('stats are checked where they were parsed: the same objects come back, a field of the wrong type or null made undefined, unused fields untouched', () => {
+    const raw = JSON.parse('{"a": {"read": 5, "memory_stats": {"usage": 10, "limit": "x", "stats": {"cache": null, "rss": 3, "pgfault": "y"}}, "pids_stats": {"current": "z"}}, "b": 4}');
+    const memory = raw.a.memory_stats;
+    const { value, invalid } = readWithPaths((onInvalid) => readTaskStats(raw, onInvalid));
+    expect(value).toBe(raw);
+    expect(value.a?.memory_stats).toBe(memory);
+    expect(raw).toEqual({ a: { memory_stats: { usage: 10, limit: 'x', stats: { rss: 3, pgfault: 'y' } }, pids_stats: { current: 'z' } }, b: null });
+    expect(Object.keys(raw.a)).toContain('read');
+    expect(invalid).toEqual(['a.read', 'b']);
   });
 
   test('memory stats keep finite numbers only; interfaces and blkio entries must be objects', () => {

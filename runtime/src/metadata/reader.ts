@@ -2,23 +2,25 @@
  * The one reader of the task metadata: it turns the JSON the client fetched (`/task`, `/task/stats`
  * and the sidecar's own container document) into the typed values of `types.ts`. Every field that
  * can reach a label, a sample or the wire is type-checked here, where it enters: a field of the
- * wrong type is left out (and reported to `onInvalid` with its path), never the collection.
+ * wrong type is left out (and reported to `onInvalid` with its path), never the collection. Only
+ * those fields are read: the rest of a document (most of a docker `StatsJSON`) feeds nothing and is
+ * neither copied nor judged.
  * `null` stands for "absent" and is not reported: the endpoint uses it that way (stopped containers'
  * stats, cgroup v2's `io_serviced_recursive`).
  *
  * Passive and Active mode both read the task through here (the collector calls it).
  *
- * Every reader returns an object literal, a field left out being `undefined`: one object shape
- * per reader instead of a property added per field, which costs more where the code runs
- * interpreted (the image runs V8 without its optimizing tiers; runtime/bench/FINDINGS.md).
+ * The task metadata, which the exporter keeps between collections, is copied into object literals,
+ * a field left out being `undefined`: one object shape per reader instead of a property added per
+ * field, which costs more where the code runs interpreted (the image runs V8 without its optimizing
+ * tiers; runtime/bench/FINDINGS.md). The stats, read once and dropped after the transform, are
+ * checked in place instead (below).
  */
 import type {
-  BlkioEntry,
   ContainerHealth,
   ContainerMetadata,
   ContainerNetworkMetadata,
   ContainerStats,
-  NetworkStats,
   TaskMetadata,
   TaskStats,
 } from './types';
@@ -37,8 +39,6 @@ export function readTask(raw: unknown, onInvalid: InvalidFieldListener = ignore)
     Family: f.string('Family'),
     // A string in the documentation; a number in some recordings. Either way a label value.
     Revision: f.stringOrNumber('Revision'),
-    DesiredStatus: f.string('DesiredStatus'),
-    KnownStatus: f.string('KnownStatus'),
     AvailabilityZone: f.string('AvailabilityZone'),
     PullStartedAt: f.string('PullStartedAt'),
     PullStoppedAt: f.string('PullStoppedAt'),
@@ -69,17 +69,12 @@ function readContainerAt(f: Fields): ContainerMetadata | undefined {
   return {
     DockerId: f.string('DockerId'),
     Name: f.string('Name'),
-    DockerName: f.string('DockerName'),
     Image: f.string('Image'),
-    ImageID: f.string('ImageID'),
     Labels: f.object('Labels', readStringRecord),
-    DesiredStatus: f.string('DesiredStatus'),
     KnownStatus: f.string('KnownStatus'),
     ExitCode: f.number('ExitCode'),
     Limits: f.object('Limits', readLimits),
-    CreatedAt: f.string('CreatedAt'),
     StartedAt: f.string('StartedAt'),
-    FinishedAt: f.string('FinishedAt'),
     RestartCount: f.number('RestartCount'),
     Type: f.string('Type'),
     Networks: f.array('Networks', readNetwork),
@@ -110,9 +105,6 @@ function readNetwork(f: Fields): ContainerNetworkMetadata | undefined {
   return {
     NetworkMode: f.string('NetworkMode'),
     IPv4Addresses: f.array('IPv4Addresses', readStringItem),
-    IPv4SubnetCIDRBlock: f.string('IPv4SubnetCIDRBlock'),
-    MACAddress: f.string('MACAddress'),
-    PrivateDNSName: f.string('PrivateDNSName'),
   } as ContainerNetworkMetadata;
 }
 
@@ -123,112 +115,179 @@ function readStringItem(f: Fields): string | undefined {
 function readHealth(f: Fields): ContainerHealth {
   return {
     status: f.string('status'),
-    statusSince: f.string('statusSince'),
-    exitCode: f.number('exitCode'),
-    output: f.string('output'),
   } as ContainerHealth;
 }
 
-/** `/task/stats`: per DockerId, the stats, or `null` for a container that is not running (or whose stats are unusable). */
+// ---------------------------------------------------------------- stats, checked in place
+
+/**
+ * `/task/stats`: per DockerId, the stats, or `null` for a container that is not running (or whose
+ * stats are unusable). Unlike the task, the stats are checked where JSON.parse left them instead of
+ * copied: they are the larger document, read once and dropped after the transform, and copying them
+ * was most of the reader's time (runtime/bench/FINDINGS.md). A field of the wrong type (or `null`,
+ * which means absent) becomes `undefined`, an interface or a block I/O entry that is not an object is
+ * removed, and the fields nothing uses are left as they came, unread.
+ */
 export function readTaskStats(raw: unknown, onInvalid: InvalidFieldListener = ignore): TaskStats {
   if (!isObject(raw)) {
     reportUnlessNull(raw, '(stats)', onInvalid);
     return {};
   }
-  const out: Out = {};
-  const dockerIds = Object.keys(raw);
+  const stats = raw as Out;
+  const dockerIds = Object.keys(stats);
   for (let i = 0; i < dockerIds.length; i++) {
     const dockerId = dockerIds[i];
-    // An own property even for a key such as `__proto__`, which stays a key.
-    define(out, dockerId, readContainerStatsAt(new Fields(raw[dockerId], onInvalid, undefined, dockerId)));
+    const value = stats[dockerId];
+    const checked = checkContainerStats(value, onInvalid, dockerId);
+    // Only a refused container is written (as null); `define` keeps a key such as `__proto__` a key.
+    if (checked !== value) define(stats, dockerId, checked);
   }
-  return out as TaskStats;
+  return stats as TaskStats;
 }
 
-/** One docker `StatsJSON`. `{}` (EC2's stopped container) stays `{}`; anything not an object is `null`. */
+/** One docker `StatsJSON`, checked in place. `{}` (EC2's stopped container) stays `{}`; anything not an object is `null`. */
 export function readContainerStats(raw: unknown, onInvalid: InvalidFieldListener = ignore, path = ''): ContainerStats | null {
-  return readContainerStatsAt(new Fields(raw, onInvalid, undefined, path));
+  return checkContainerStats(raw, onInvalid, path);
 }
 
-function readContainerStatsAt(f: Fields): ContainerStats | null {
-  if (!f.isObject) return f.reportSelf() ?? null;
-  return {
-    read: f.string('read'),
-    preread: f.string('preread'),
-    cpu_stats: f.object('cpu_stats', readCpuStats),
-    memory_stats: f.object('memory_stats', readMemoryStats),
-    networks: f.object('networks', readNetworks),
-    blkio_stats: f.object('blkio_stats', readBlkioStats),
-    pids_stats: f.object('pids_stats', readPidsStats),
-  } as ContainerStats;
-}
-
-function readCpuStats(f: Fields): NonNullable<ContainerStats['cpu_stats']> {
-  return {
-    cpu_usage: f.object('cpu_usage', readCpuUsage),
-    system_cpu_usage: f.number('system_cpu_usage'),
-    online_cpus: f.number('online_cpus'),
-  };
-}
-
-function readCpuUsage(f: Fields): Out {
-  return {
-    total_usage: f.number('total_usage'),
-    usage_in_usermode: f.number('usage_in_usermode'),
-    usage_in_kernelmode: f.number('usage_in_kernelmode'),
-  };
-}
-
-function readMemoryStats(f: Fields): NonNullable<ContainerStats['memory_stats']> {
-  return {
-    usage: f.number('usage'),
-    max_usage: f.number('max_usage'),
-    limit: f.number('limit'),
-    stats: f.object('stats', readNumberRecord),
-  };
-}
-
-function readNumberRecord(f: Fields): Readonly<Record<string, number>> {
-  return f.numberRecord();
-}
-
-function readNetworks(f: Fields): Readonly<Record<string, NetworkStats>> {
-  return f.objectRecord(readNetworkStats);
-}
-
-function readBlkioStats(f: Fields): NonNullable<ContainerStats['blkio_stats']> {
-  return {
-    io_service_bytes_recursive: f.array('io_service_bytes_recursive', readBlkioEntry),
-    io_serviced_recursive: f.array('io_serviced_recursive', readBlkioEntry),
-  };
-}
-
-function readPidsStats(f: Fields): { current?: number } {
-  return {
-    current: f.number('current'),
-  };
-}
-
+const MEMORY_DETAIL_FIELDS = ['cache', 'rss', 'inactive_file', 'total_cache', 'total_rss', 'total_inactive_file', 'anon', 'file'] as const;
 const NETWORK_COUNTERS = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped'] as const;
 
-function readNetworkStats(f: Fields): NetworkStats {
-  const counters: Record<string, number> = {};
-  for (let i = 0; i < NETWORK_COUNTERS.length; i++) {
-    const key = NETWORK_COUNTERS[i];
-    const value = f.number(key);
-    if (value !== undefined) counters[key] = value;
+function checkContainerStats(raw: unknown, onInvalid: InvalidFieldListener, path: string): ContainerStats | null {
+  if (!isObject(raw)) {
+    reportUnlessNull(raw, path || '(container stats)', onInvalid);
+    return null;
   }
-  return counters;
+  const stats = raw as Out;
+  const check = new InPlaceCheck(onInvalid, path);
+  check.string(stats, 'read');
+  const cpu = check.object(stats, 'cpu_stats');
+  const usage = cpu === undefined ? undefined : check.at('cpu_stats').object(cpu, 'cpu_usage');
+  if (usage !== undefined) {
+    check.at('cpu_stats.cpu_usage');
+    check.number(usage, 'total_usage');
+    check.number(usage, 'usage_in_usermode');
+    check.number(usage, 'usage_in_kernelmode');
+  }
+  const memory = check.at('').object(stats, 'memory_stats');
+  if (memory !== undefined) {
+    check.at('memory_stats');
+    check.number(memory, 'usage');
+    check.number(memory, 'max_usage');
+    const detail = check.object(memory, 'stats');
+    if (detail !== undefined) {
+      check.at('memory_stats.stats');
+      for (let i = 0; i < MEMORY_DETAIL_FIELDS.length; i++) check.number(detail, MEMORY_DETAIL_FIELDS[i]);
+    }
+  }
+  const networks = check.at('').object(stats, 'networks');
+  if (networks !== undefined) checkNetworks(check, networks);
+  const blkio = check.at('').object(stats, 'blkio_stats');
+  if (blkio !== undefined) {
+    checkBlkioEntries(check, blkio, 'io_service_bytes_recursive');
+    checkBlkioEntries(check, blkio, 'io_serviced_recursive');
+  }
+  return stats as ContainerStats;
 }
 
-function readBlkioEntry(f: Fields): BlkioEntry | undefined {
-  if (!f.isObject) return f.reportSelf();
-  return {
-    major: f.number('major'),
-    minor: f.number('minor'),
-    op: f.string('op'),
-    value: f.number('value'),
-  } as BlkioEntry;
+function checkNetworks(check: InPlaceCheck, networks: Out): void {
+  const names = Object.keys(networks);
+  for (let n = 0; n < names.length; n++) {
+    const name = names[n];
+    const counters = networks[name];
+    if (!isObject(counters)) {
+      // An interface is a key of its own: deleted, not left behind as undefined for the transform.
+      if (counters !== null) check.at('networks').report(name);
+      delete networks[name];
+      continue;
+    }
+    check.at('networks', name);
+    for (let i = 0; i < NETWORK_COUNTERS.length; i++) check.number(counters as Out, NETWORK_COUNTERS[i]);
+  }
+}
+
+function checkBlkioEntries(check: InPlaceCheck, blkio: Out, key: string): void {
+  const entries = check.at('blkio_stats').array(blkio, key);
+  if (entries === undefined) return;
+  const section = `blkio_stats.${key}`;
+  let refused = false;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (!isObject(entry)) {
+      if (entry !== null) check.at(section, '', i).report('');
+      refused = true;
+      continue;
+    }
+    check.at(section, '', i);
+    check.number(entry as Out, 'major');
+    check.number(entry as Out, 'minor');
+    check.string(entry as Out, 'op');
+    check.number(entry as Out, 'value');
+  }
+  if (refused) blkio[key] = entries.filter(isObject);
+}
+
+/**
+ * Checks the fields of one container's stats where they are, and says where a refused one was. The
+ * path is only built when something is reported, from the container's own path and the place the
+ * checks are at (a section, an interface name, an array index), which `at` moves without building
+ * a string.
+ */
+class InPlaceCheck {
+  private section = '';
+  private name = '';
+  private index = -1;
+
+  constructor(
+    private readonly onInvalid: InvalidFieldListener,
+    private readonly path: string,
+  ) {}
+
+  at(section: string, name = '', index = -1): this {
+    this.section = section;
+    this.name = name;
+    this.index = index;
+    return this;
+  }
+
+  string(object: Out, key: string): void {
+    const value = object[key];
+    if (typeof value !== 'string' && value !== undefined) this.refuse(object, key, value);
+  }
+
+  /** Finite numbers only (JSON has no NaN, but a reader must not rely on that). */
+  number(object: Out, key: string): void {
+    const value = object[key];
+    // `value - value` is 0 for finite numbers only: Number.isFinite without a call.
+    if (typeof value === 'number' ? value - value !== 0 : value !== undefined) this.refuse(object, key, value);
+  }
+
+  object(object: Out, key: string): Out | undefined {
+    const value = object[key];
+    if (isObject(value)) return value as Out;
+    if (value !== undefined) this.refuse(object, key, value);
+    return undefined;
+  }
+
+  array(object: Out, key: string): readonly unknown[] | undefined {
+    const value = object[key];
+    if (Array.isArray(value)) return value;
+    if (value !== undefined) this.refuse(object, key, value);
+    return undefined;
+  }
+
+  /** A field of the wrong type becomes undefined; reported unless it was null (absent). */
+  private refuse(object: Out, key: string, value: unknown): void {
+    if (value !== null) this.report(key);
+    object[key] = undefined;
+  }
+
+  report(key: string): void {
+    let path = this.section === '' ? this.path : joinPath(this.path, this.section);
+    if (this.name !== '') path = joinPath(path, this.name);
+    if (this.index >= 0) path += `[${this.index}]`;
+    this.onInvalid(key === '' ? path : joinPath(path, key));
+  }
 }
 
 // ---------------------------------------------------------------- checked access to one JSON object
@@ -245,6 +304,11 @@ const NO_FIELDS: JsonObject = Object.freeze({});
  */
 class Fields {
   readonly isObject: boolean;
+  /**
+   * Read with plain lookups: every key read by name is a stats or metadata field, none of them a
+   * property of Object.prototype, and the records read only own keys. (An own `__proto__` key,
+   * which JSON.parse makes a data property, shadows the accessor.)
+   */
   private readonly json: JsonObject;
 
   constructor(
@@ -259,30 +323,34 @@ class Fields {
     this.json = this.isObject ? (raw as JsonObject) : NO_FIELDS;
   }
 
+  // The getters read `this.json[key]` themselves rather than through a helper: each is called for
+  // every field of every container, interpreted, where a call costs more than the lookup.
+
   string(key: string): string | undefined {
-    const value = this.get(key);
+    const value = this.json[key];
     return typeof value === 'string' ? value : this.invalid(key, value);
   }
 
   /** Finite numbers only (JSON has no NaN, but a reader must not rely on that). */
   number(key: string): number | undefined {
-    const value = this.get(key);
-    return typeof value === 'number' && Number.isFinite(value) ? value : this.invalid(key, value);
+    const value = this.json[key];
+    // `value - value` is 0 for finite numbers only: Number.isFinite without a call.
+    return typeof value === 'number' && value - value === 0 ? value : this.invalid(key, value);
   }
 
   stringOrNumber(key: string): string | undefined {
-    const value = this.get(key);
+    const value = this.json[key];
     return typeof value === 'number' && Number.isFinite(value) ? String(value) : this.string(key);
   }
 
   object<T>(key: string, read: (fields: Fields) => T): T | undefined {
-    const value = this.get(key);
+    const value = this.json[key];
     return isObject(value) ? read(new Fields(value, this.onInvalid, this, key)) : this.invalid(key, value);
   }
 
   /** The items `read` accepts; an item it refuses is left out (the reader reports it). */
   array<T>(key: string, read: (item: Fields) => T | undefined): T[] | undefined {
-    const value = this.get(key);
+    const value = this.json[key];
     if (!Array.isArray(value)) return this.invalid(key, value);
     const items: T[] = [];
     for (let i = 0; i < value.length; i++) {
@@ -305,31 +373,6 @@ class Fields {
     return out as Record<string, string>;
   }
 
-  /** Every key whose value is a finite number (memory_stats.stats). */
-  numberRecord(): Readonly<Record<string, number>> {
-    const out: Out = {};
-    const keys = Object.keys(this.json);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      const value = this.json[key];
-      if (typeof value === 'number' && Number.isFinite(value)) define(out, key, value);
-      else this.invalid(key, value);
-    }
-    return out as Record<string, number>;
-  }
-
-  /** Every key whose value is an object, read with `read` (networks by interface). */
-  objectRecord<T>(read: (fields: Fields) => T): Readonly<Record<string, T>> {
-    const out: Out = {};
-    const keys = Object.keys(this.json);
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i];
-      const value = this.object(key, read);
-      if (value !== undefined) define(out, key, value);
-    }
-    return out as Record<string, T>;
-  }
-
   /** This value itself is of the wrong type (an array item, a document): reported unless absent or (unless `evenNull`) null. */
   reportSelf(evenNull = false): undefined {
     if (this.raw !== undefined && (evenNull || this.raw !== null)) this.onInvalid(this.path());
@@ -339,15 +382,6 @@ class Fields {
   private path(): string {
     const base = this.parent === undefined ? this.key : joinPath(this.parent.path(), this.key);
     return this.index < 0 ? base : `${base}[${this.index}]`;
-  }
-
-  /**
-   * Every key read by name is a stats or metadata field, none of them a property of
-   * Object.prototype, and the records read only own keys: a plain lookup is enough. (An own
-   * `__proto__` key, which JSON.parse makes a data property, shadows the accessor.)
-   */
-  private get(key: string): unknown {
-    return this.json[key];
   }
 
   private invalid(key: string, value: unknown): undefined {

@@ -1,6 +1,6 @@
 /**
- * The fields of the ECS Task Metadata Endpoint v4 that the exporter reads, as `reader.ts` returns
- * them. Every field is optional (the endpoint adds fields over time and omits others per launch
+ * The fields of the ECS Task Metadata Endpoint v4 that the exporter uses (and only those), as
+ * `reader.ts` returns them. Every field is optional (the endpoint adds fields over time and omits others per launch
  * type) and these types are true at run time: the reader checked each value where it entered and
  * left out any of the wrong type (strings are strings, numbers are finite, label values are strings,
  * `Revision` is a string even when the endpoint sent a number). Only the reader builds these values.
@@ -10,27 +10,20 @@
 export interface ContainerNetworkMetadata {
   readonly NetworkMode?: string;
   readonly IPv4Addresses?: readonly string[];
-  readonly IPv4SubnetCIDRBlock?: string;
-  readonly MACAddress?: string;
-  readonly PrivateDNSName?: string;
 }
 
 /** One entry of `/task` `Containers[]`. */
 export interface ContainerMetadata {
   readonly DockerId?: string;
   readonly Name?: string;
-  readonly DockerName?: string;
   readonly Image?: string;
-  readonly ImageID?: string;
   readonly Labels?: Readonly<Record<string, string>>;
-  readonly DesiredStatus?: string;
+  /** `RUNNING`, `STOPPED`, ... */
   readonly KnownStatus?: string;
   readonly ExitCode?: number;
   /** CPU in CPU units (1024 = 1 vCPU), Memory in MiB. */
   readonly Limits?: { readonly CPU?: number; readonly Memory?: number };
-  readonly CreatedAt?: string;
   readonly StartedAt?: string;
-  readonly FinishedAt?: string;
   readonly RestartCount?: number;
   /** `NORMAL`; `CNI_PAUSE` for the agent's pause container of EC2 awsvpc tasks. */
   readonly Type?: string;
@@ -43,9 +36,6 @@ export interface ContainerMetadata {
 export interface ContainerHealth {
   /** `HEALTHY`, `UNHEALTHY` or `UNKNOWN`. */
   readonly status?: string;
-  readonly statusSince?: string;
-  readonly exitCode?: number;
-  readonly output?: string;
 }
 
 /** `/task`. */
@@ -55,8 +45,6 @@ export interface TaskMetadata {
   readonly TaskARN?: string;
   readonly Family?: string;
   readonly Revision?: string;
-  readonly DesiredStatus?: string;
-  readonly KnownStatus?: string;
   readonly AvailabilityZone?: string;
   readonly PullStartedAt?: string;
   readonly PullStoppedAt?: string;
@@ -90,32 +78,41 @@ export interface NetworkStats {
   readonly tx_dropped?: number;
 }
 
+/**
+ * `memory_stats.stats`: the fields the memory series come from. cgroup v1 reports `cache`, `rss`,
+ * `inactive_file` and their hierarchical `total_*`; cgroup v2 reports `anon`, `file` and `inactive_file`.
+ */
+export interface MemoryDetail {
+  readonly cache?: number;
+  readonly rss?: number;
+  readonly inactive_file?: number;
+  readonly total_cache?: number;
+  readonly total_rss?: number;
+  readonly total_inactive_file?: number;
+  readonly anon?: number;
+  readonly file?: number;
+}
+
 /** A docker `StatsJSON` as served by `/task/stats` for one container. */
 export interface ContainerStats {
   readonly read?: string;
-  readonly preread?: string;
   readonly cpu_stats?: {
     readonly cpu_usage?: {
       readonly total_usage?: number;
       readonly usage_in_usermode?: number;
       readonly usage_in_kernelmode?: number;
     };
-    readonly system_cpu_usage?: number;
-    readonly online_cpus?: number;
   };
   readonly memory_stats?: {
     readonly usage?: number;
     readonly max_usage?: number;
-    /** ~2^63 without a hard limit: never used for the limit. */
-    readonly limit?: number;
-    readonly stats?: Readonly<Record<string, number>>;
+    readonly stats?: MemoryDetail;
   };
   readonly networks?: Readonly<Record<string, NetworkStats>>;
   readonly blkio_stats?: {
     readonly io_service_bytes_recursive?: readonly BlkioEntry[];
     readonly io_serviced_recursive?: readonly BlkioEntry[];
   };
-  readonly pids_stats?: { readonly current?: number };
 }
 
 /**

@@ -11,7 +11,7 @@ import { LabelSets } from './label-sets';
 import { NO_STAMP, stampOf, type Stamp, type TimestampReplaceReason } from './read-time';
 import { asCount, asText, asTimeMs } from './readers';
 import { DEFAULT_MAX_SERIES, SampleSink, type SeriesDropReason } from './sample-sink';
-import type { BlkioEntry, ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
+import type { BlkioEntry, ContainerMetadata, ContainerStats, MemoryDetail, TaskMetadata, TaskStats } from '../metadata/types';
 
 const NANOSECONDS_PER_SECOND = 1e9;
 const BYTES_PER_MIB = 1024 * 1024;
@@ -174,9 +174,9 @@ function seconds(nanoseconds: number | undefined): number | undefined {
 function addMemory(out: SampleSink, c: RunningContainer): void {
   const memory = c.stats.memory_stats;
   if (memory === undefined) return;
-  const stats = memory.stats ?? {};
+  const stats: MemoryDetail = memory.stats ?? {};
   // cgroup v1 reports `cache`/`total_*` fields; v2 reports `anon`/`file` instead.
-  const isCgroupV1 = 'cache' in stats || 'total_inactive_file' in stats || 'total_rss' in stats;
+  const isCgroupV1 = stats.cache !== undefined || stats.total_inactive_file !== undefined || stats.total_rss !== undefined;
   const usage = asCount(memory.usage);
   const inactiveFile = isCgroupV1 ? asCount(stats.total_inactive_file) ?? asCount(stats.inactive_file) : asCount(stats.inactive_file);
 

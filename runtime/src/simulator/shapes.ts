@@ -3,7 +3,10 @@
  * as the fixtures under runtime/test/fixtures; a test compares their structure), with counters that
  * are a pure function of elapsed time so tests know exactly what rate they should observe.
  */
-import type { ContainerMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
+import type { ContainerHealth, ContainerMetadata, ContainerNetworkMetadata, ContainerStats, TaskMetadata, TaskStats } from '../metadata/types';
+
+/** A document as the endpoint sends it: the fields the exporter reads, and others it never looks at. */
+type Sent<T> = T & { readonly [field: string]: unknown };
 
 /**
  * - `fargate-v1`: Fargate, awsvpc (`eth1`, the same task-wide counters under every container),
@@ -51,7 +54,7 @@ function dockerId(shape: SimulatedShape, index: number): string {
 const STOPPED_INDEX = 999;
 
 /** `/task` for the shape. Independent of time except through `startedAtMs`. */
-export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetadata {
+export function buildTask(options: ShapeOptions, startedAtMs: number): Sent<TaskMetadata> {
   const fargate = options.shape === 'fargate-v1';
   const where = fargate ? FARGATE : EC2;
   const cluster = fargate ? `arn:aws:ecs:${where.region}:${ACCOUNT}:cluster/sim-cluster` : 'sim-cluster';
@@ -59,7 +62,11 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
   const networkMode = fargate ? 'awsvpc' : options.shape === 'ec2-bridge-v2' ? 'bridge' : 'host';
   const started = new Date(startedAtMs).toISOString();
 
-  const container = (index: number, running: boolean): ContainerMetadata => {
+  const network = (index: number): Sent<ContainerNetworkMetadata> =>
+    fargate
+      ? { NetworkMode: 'awsvpc', IPv4Addresses: ['10.0.2.106'], MACAddress: '0a:de:f6:10:51:19', IPv4SubnetCIDRBlock: '10.0.2.0/24', PrivateDNSName: 'ip-10-0-2-106.us-west-2.compute.internal' }
+      : { NetworkMode: networkMode, IPv4Addresses: networkMode === 'bridge' ? [`172.17.0.${(index % 250) + 2}`] : [] };
+  const container = (index: number, running: boolean): Sent<ContainerMetadata> => {
     const name = running ? containerName(index) : 'init';
     return {
       DockerId: dockerId(options.shape, index),
@@ -77,17 +84,13 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
       DesiredStatus: running ? 'RUNNING' : 'STOPPED',
       KnownStatus: running ? 'RUNNING' : 'STOPPED',
       // Running containers carry a health check (ECS reports `Health` only for those that have one).
-      ...(running ? { Health: { status: 'HEALTHY', statusSince: started } } : { ExitCode: 0, FinishedAt: started }),
+      ...(running ? { Health: health(started) } : { ExitCode: 0, FinishedAt: started }),
       Limits: { CPU: 256, Memory: 512 },
       CreatedAt: started,
       StartedAt: started,
       Type: 'NORMAL',
       ...(options.shape === 'ec2-bridge-v2' ? { RestartCount: 0 } : {}),
-      Networks: [
-        fargate
-          ? { NetworkMode: 'awsvpc', IPv4Addresses: ['10.0.2.106'], MACAddress: '0a:de:f6:10:51:19', IPv4SubnetCIDRBlock: '10.0.2.0/24', PrivateDNSName: 'ip-10-0-2-106.us-west-2.compute.internal' }
-          : { NetworkMode: networkMode, IPv4Addresses: networkMode === 'bridge' ? [`172.17.0.${(index % 250) + 2}`] : [] },
-      ],
+      Networks: [network(index)],
     };
   };
 
@@ -107,6 +110,10 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): TaskMetad
     ...(options.shape === 'ec2-bridge-v2' ? { ServiceName: 'sim-svc', VPCID: 'vpc-0123456789abcdef0' } : {}),
     Containers: containers,
   };
+}
+
+function health(since: string): Sent<ContainerHealth> {
+  return { status: 'HEALTHY', statusSince: since };
 }
 
 /** Fargate tasks always have a task size (0.25 vCPU / 512 MiB per simulated container here) and ephemeral storage. */
