@@ -32,7 +32,8 @@ export class SampleSink {
     let list = this.samples.get(name);
     // A name outside the catalog is a bug in the transform, not bad input.
     if (list === undefined && !SampleSink.known.has(name)) throw new Error(`metric ${name} is not in the catalog`);
-    if (value === undefined || !Number.isFinite(value)) return;
+    // `value - value` is 0 for finite numbers only: Number.isFinite without a call per sample.
+    if (value === undefined || value - value !== 0) return;
     if (this.count >= this.maxSeries) {
       this.drop('series_limit', 1);
       return;

@@ -314,20 +314,20 @@ function readMsOf(c: RunningContainer): number {
 function addBlockIo(out: SampleSink, c: RunningContainer, labelSets: LabelSets): void {
   const blkio = c.stats.blkio_stats;
   if (blkio === undefined) return;
-  const deviceLabels = (device: string) => labelSets.with(c.labels, 'device', device);
-  addBlkioEntries(out, c, deviceLabels, blkio.io_service_bytes_recursive, 'container_fs_reads_bytes_total', 'container_fs_writes_bytes_total');
-  addBlkioEntries(out, c, deviceLabels, blkio.io_serviced_recursive, 'container_fs_reads_total', 'container_fs_writes_total');
+  addBlkioEntries(out, c, labelSets, blkio.io_service_bytes_recursive, 'container_fs_reads_bytes_total', 'container_fs_writes_bytes_total');
+  addBlkioEntries(out, c, labelSets, blkio.io_serviced_recursive, 'container_fs_reads_total', 'container_fs_writes_total');
 }
 
 /** Devices by `major:minor`; past MAX_DEVICES_PER_CONTAINER their series are counted as dropped. */
 function addBlkioEntries(
   out: SampleSink,
   c: RunningContainer,
-  labelsOf: (device: string) => Labels,
-  entries: readonly BlkioEntry[] = [],
+  labelSets: LabelSets,
+  entries: readonly BlkioEntry[] | undefined,
   readMetric: string,
   writeMetric: string,
 ): void {
+  if (entries === undefined) return;
   const totals = blkioTotals(entries);
   for (let index = 0; index < totals.length; index++) {
     const total = totals[index];
@@ -335,7 +335,7 @@ function addBlkioEntries(
       out.drop('device_limit', (total.read === undefined ? 0 : 1) + (total.write === undefined ? 0 : 1));
       continue;
     }
-    const deviceLabels = labelsOf(total.device);
+    const deviceLabels = labelSets.with(c.labels, 'device', total.device);
     out.add(readMetric, deviceLabels, total.read, c.stamp);
     out.add(writeMetric, deviceLabels, total.write, c.stamp);
   }
@@ -360,11 +360,13 @@ function blkioTotals(entries: readonly BlkioEntry[]): DeviceTotal[] {
   let last: DeviceTotal | undefined;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
+    // The op first: cgroup v1 lists Sync, Async, Discard and Total too, whose numbers are not read.
+    const op = opOf(entry.op);
+    if (op !== 'read' && op !== 'write') continue;
     const major = asCount(entry.major);
     const minor = asCount(entry.minor);
-    const op = opOf(entry.op);
     const value = asCount(entry.value);
-    if (major === undefined || minor === undefined || value === undefined || (op !== 'read' && op !== 'write')) continue;
+    if (major === undefined || minor === undefined || value === undefined) continue;
     let total = last;
     if (total === undefined || total.major !== major || total.minor !== minor) {
       const device = `${major}:${minor}`;
