@@ -75,6 +75,18 @@ describe('Fargate, awsvpc, cgroup v1 (recorded shape)', () => {
     expect(seriesOf(families, 'container_network_transmit_packets_dropped_total')).toEqual({ [taskLabels]: 3 });
   });
 
+  test('the freshest read is the network source even when an older read is stamped with the collection time', () => {
+    const stats = structuredClone(shape.stats) as Record<string, { read: string; networks: { eth1: { rx_bytes: number } } }>;
+    const [older, fresher] = ['5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e-1111111111', '5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e-2222222222'];
+    const freshMs = Date.parse(stats[fresher].read);
+    // Ten minutes old: its samples carry the collection time, which is later than the fresher read.
+    stats[older].read = new Date(freshMs - 10 * 60_000).toISOString();
+    stats[older].networks.eth1.rx_bytes = 1;
+    const result = collect(shape.task, stats, { collectedAtMs: freshMs + 1000 });
+    expect(result.timestampsReplaced).toEqual({ too_old: expect.any(Number) });
+    expect(Object.values(seriesOf(result.families, 'container_network_receive_bytes_total'))).toEqual([5000100]);
+  });
+
   test('cgroup v1 block I/O uses the capitalised Read/Write ops and ignores Sync/Async/Total', () => {
     expect(seriesOf(families, 'container_fs_reads_bytes_total')).toEqual({
       'availability_zone=us-west-2a,cluster=prod-cluster,container=app,device=259:0,ecs_taskdef_name=checkout,ecs_taskdef_version=7,image=111122223333.dkr.ecr.us-west-2.amazonaws.com/checkout:1.4.2,launch_type=FARGATE,task_id=5d0ba9c3b57f4c41a0bd9c8cfa0b3f2e': 1048576,

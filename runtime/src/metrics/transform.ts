@@ -306,6 +306,8 @@ function addTaskNetwork(out: SampleSink, running: readonly RunningContainer[], t
 }
 
 function readMsOf(c: RunningContainer): number {
+  // An accepted stamp is the parsed `read` already (the usual case): no second Date.parse.
+  if (c.stamp.replaced === undefined && c.stamp.timestampMs !== undefined) return c.stamp.timestampMs;
   return asTimeMs(c.stats.read) ?? 0;
 }
 
