@@ -138,22 +138,18 @@ export function readTaskStats(raw: unknown, onInvalid: InvalidFieldListener = ig
   for (let i = 0; i < dockerIds.length; i++) {
     const dockerId = dockerIds[i];
     const value = stats[dockerId];
-    const checked = checkContainerStats(value, onInvalid, dockerId);
+    const checked = readContainerStats(value, onInvalid, dockerId);
     // Only a refused container is written (as null); `define` keeps a key such as `__proto__` a key.
     if (checked !== value) define(stats, dockerId, checked);
   }
   return stats as TaskStats;
 }
 
-/** One docker `StatsJSON`, checked in place. `{}` (EC2's stopped container) stays `{}`; anything not an object is `null`. */
-export function readContainerStats(raw: unknown, onInvalid: InvalidFieldListener = ignore, path = ''): ContainerStats | null {
-  return checkContainerStats(raw, onInvalid, path);
-}
-
 const MEMORY_DETAIL_FIELDS = ['cache', 'rss', 'inactive_file', 'total_cache', 'total_rss', 'total_inactive_file', 'anon', 'file'] as const;
 const NETWORK_COUNTERS = ['rx_bytes', 'rx_packets', 'rx_errors', 'rx_dropped', 'tx_bytes', 'tx_packets', 'tx_errors', 'tx_dropped'] as const;
 
-function checkContainerStats(raw: unknown, onInvalid: InvalidFieldListener, path: string): ContainerStats | null {
+/** One docker `StatsJSON`, checked in place. `{}` (EC2's stopped container) stays `{}`; anything not an object is `null`. */
+export function readContainerStats(raw: unknown, onInvalid: InvalidFieldListener = ignore, path = ''): ContainerStats | null {
   if (!isObject(raw)) {
     reportUnlessNull(raw, path || '(container stats)', onInvalid);
     return null;
@@ -209,16 +205,15 @@ function checkNetworks(check: InPlaceCheck, networks: Out): void {
 function checkBlkioEntries(check: InPlaceCheck, blkio: Out, key: string): void {
   const entries = check.at('blkio_stats').array(blkio, key);
   if (entries === undefined) return;
-  const section = `blkio_stats.${key}`;
   let refused = false;
   for (let i = 0; i < entries.length; i++) {
     const entry = entries[i];
     if (!isObject(entry)) {
-      if (entry !== null) check.at(section, '', i).report('');
+      if (entry !== null) check.at('blkio_stats', key, i).report('');
       refused = true;
       continue;
     }
-    check.at(section, '', i);
+    check.at('blkio_stats', key, i);
     check.number(entry as Out, 'major');
     check.number(entry as Out, 'minor');
     check.string(entry as Out, 'op');
@@ -230,8 +225,8 @@ function checkBlkioEntries(check: InPlaceCheck, blkio: Out, key: string): void {
 /**
  * Checks the fields of one container's stats where they are, and says where a refused one was. The
  * path is only built when something is reported, from the container's own path and the place the
- * checks are at (a section, an interface name, an array index), which `at` moves without building
- * a string.
+ * checks are at (a section, a key in it such as an interface name or a list, an index in that
+ * list), which `at` moves without building a string.
  */
 class InPlaceCheck {
   private section = '';

@@ -1,9 +1,10 @@
 /**
  * The fields of the ECS Task Metadata Endpoint v4 that the exporter uses (and only those), as
- * `reader.ts` returns them. Every field is optional (the endpoint adds fields over time and omits others per launch
- * type) and these types are true at run time: the reader checked each value where it entered and
- * left out any of the wrong type (strings are strings, numbers are finite, label values are strings,
- * `Revision` is a string even when the endpoint sent a number). Only the reader builds these values.
+ * `reader.ts` returns them. Every field is optional (the endpoint adds fields over time and omits
+ * others per launch type) and these types are true at run time: the reader checked each value where
+ * it entered and left out any of the wrong type (strings are strings, numbers are finite, label
+ * values are strings, `Revision` is a string even when the endpoint sent a number). Only the reader
+ * builds these values.
  */
 
 /** One entry of `/task` `Containers[].Networks[]`. */
