@@ -3,18 +3,28 @@
  * auth, so the ECS container health check works). It only moves bytes: what to expose comes from
  * the `exposition` callback as ready-made parts, served plain or gzip per `Accept-Encoding`.
  *
+ * HTTP/1.1 on node:net rather than node:http: a server that answers GET and HEAD on two paths needs
+ * none of node:http's request and response streams, which cost ~0.2 ms of CPU per scrape and ~1.9 MiB
+ * of RSS on Node 24 without the optimizing tiers (runtime/bench/FINDINGS.md). The request head is
+ * parsed by `src/http/request-head.ts`; a request that announces a body is answered and its
+ * connection closed, so body bytes are never read as a request.
+ *
  * Limits, so that no client can take `/health` down (ECS would then replace the task):
  * - at most `maxConnections` sockets; beyond it a new connection evicts the oldest one with no
  *   request in progress (a flood of idle sockets cannot lock out the health check, and the process
  *   stays far below a 1,024 descriptor limit, which the remote-write and scrape clients share);
- * - request headers within `headersTimeoutMs` and the whole request within `requestTimeoutMs`;
+ * - a connection's first request within `headersTimeoutMs` of connecting, each later one within
+ *   `headersTimeoutMs` of its first byte, and at most `keepAliveTimeoutMs` idle in between;
+ *   request heads of at most 16 KiB (431 beyond, as node:http);
  * - at most `maxConcurrentScrapes` metrics responses in progress; beyond it 503. `/health` is never
- *   limited this way.
+ *   limited this way;
+ * - a client that pipelines requests without reading the answers gets its next answer only once
+ *   the previous one has left the socket's buffer.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { BasicAuthCredentials } from './config';
 import { HEALTH_PATH } from './environment-contract.generated';
+import { isRefused, parseRequestHead, type RequestHead } from './http/request-head';
 import type { Logger } from './logger';
 
 /** A part of the exposition: its plain bytes, and its gzip member (computed by the part, at most once). */
@@ -30,8 +40,6 @@ export interface ServerLimits {
   readonly maxConcurrentScrapes: number;
   /** @default 5000: a scraper sends its few header lines at once. */
   readonly headersTimeoutMs: number;
-  /** @default 10000 */
-  readonly requestTimeoutMs: number;
   /**
    * Idle time before a kept-alive connection is closed. @default 20000: longer than the usual 15 s
    * scrape interval, so a Prometheus scraping every 15 s reuses its connection.
@@ -43,7 +51,6 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxConnections: 64,
   maxConcurrentScrapes: 8,
   headersTimeoutMs: 5_000,
-  requestTimeoutMs: 10_000,
   keepAliveTimeoutMs: 20_000,
 };
 
@@ -70,42 +77,79 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   return server.listen();
 }
 
+/** Request heads larger than this are refused (node:http's default `maxHeaderSize`). */
+export const MAX_REQUEST_HEAD_BYTES = 16 * 1024;
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const EMPTY = Buffer.alloc(0);
+/** A deadline this close is treated as reached: the timer fires on libuv's cached clock, a little early. */
+const TIMER_SLACK_MS = 10;
+
+const REASONS: Readonly<Record<number, string>> = {
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+  505: 'HTTP Version Not Supported',
+};
+
+/** What the server keeps per connection between its events. */
+class Connection {
+  /** Bytes received and not yet consumed as a request head. */
+  pending: Buffer = EMPTY;
+  /** When the connection is closed unless it is answering a request by then (performance.now() ms). */
+  deadlineMs: number;
+  /** A request is being answered: the connection is not evicted and has no deadline until it is. */
+  busy = false;
+  /** Bytes of a request not answered yet have arrived: a timeout answers 408 instead of closing quietly. */
+  receiving = false;
+  /** No further request is read: the connection is closed once the current answer is written. */
+  closing = false;
+  /** The peer has sent FIN: requests already received are answered, then the connection ends. */
+  peerEnded = false;
+  /** The last answer is still in the socket's buffer: the next request waits for it to drain. */
+  waitingForDrain = false;
+
+  constructor(readonly socket: Socket, deadlineMs: number) {
+    this.deadlineMs = deadlineMs;
+  }
+}
+
+interface Answer {
+  readonly status: number;
+  readonly headers?: readonly (readonly [string, string | number])[];
+  readonly body?: string | readonly Buffer[];
+  readonly headOnly?: boolean;
+}
+
 /**
- * The server and what it keeps between events: its sockets in accept order, those with a request in
- * progress, the timers of those that have not sent a request yet, and the scrapes in progress.
+ * The server and what it keeps between events: its connections in accept order, the one timer that
+ * fires at the earliest deadline among them, and the scrapes in progress.
  */
 class MetricsServer {
   private readonly limits: ServerLimits;
   private readonly checkAuth: (header: string | undefined) => boolean;
   private readonly server: Server;
-  // Sockets in accept order (a Set iterates in insertion order), and those with a request in progress.
-  private readonly sockets = new Set<Socket>();
-  private readonly busy = new Set<Socket>();
-  // Node's headersTimeout starts with the first byte: a connection that sends nothing at all would
-  // keep its slot until requestTimeout or forever. It gets headersTimeoutMs for its first request.
-  private readonly firstRequestTimers = new Map<Socket, NodeJS.Timeout>();
+  // Connections in accept order (a Set iterates in insertion order).
+  private readonly connections = new Set<Connection>();
+  // One timer for all deadlines, armed at the earliest: a deadline that moves later (every request
+  // does) costs nothing until the timer fires and re-arms, so a scraper on a kept-alive connection
+  // wakes the process once per keep-alive timeout at most, not once per request.
+  private timer: NodeJS.Timeout | undefined;
+  private timerAtMs = Infinity;
   private scrapesInProgress = 0;
   private saturationLogged = false;
+  private closed = false;
 
   constructor(private readonly options: MetricsServerOptions) {
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.checkAuth = options.auth ? basicAuthChecker(options.auth) : () => true;
-    this.server = createServer(
-      {
-        headersTimeout: this.limits.headersTimeoutMs,
-        requestTimeout: this.limits.requestTimeoutMs,
-        keepAliveTimeout: this.limits.keepAliveTimeoutMs,
-        // Node checks the two timeouts above on this period (default 30 s). Each check wakes the
-        // process, which on the benchmark's VM costs ~0.25 ms of CPU (as much as a small scrape):
-        // once per headers timeout, a request whose headers trickle in is cut within twice that.
-        // A connection that sends nothing has its own timer, and the oldest idle one is evicted
-        // when all slots are taken, so this period does not decide how fast slots come back.
-        connectionsCheckingInterval: this.limits.headersTimeoutMs,
-      },
-      (req, res) => this.respond(req, res),
-    );
-    this.server.on('connection', (socket: Socket) => this.admit(socket));
-    this.server.on('request', (req: IncomingMessage, res: ServerResponse) => this.markBusy(req.socket, res));
+    // allowHalfOpen: a client that sends its request and then FIN (`printf ... | nc`) still gets the answer.
+    this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.admit(socket));
   }
 
   async listen(): Promise<RunningServer> {
@@ -125,160 +169,255 @@ class MetricsServer {
     };
   }
 
+  /** Stops accepting; idle connections close now, busy ones once their answer is written. */
   private close(): Promise<void> {
+    this.closed = true;
     return new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
+      this.server.close(() => {
+        if (this.timer !== undefined) clearTimeout(this.timer);
+        resolve();
+      });
+      for (const connection of this.connections) {
+        if (connection.busy) connection.closing = true;
+        else connection.socket.destroy();
+      }
     });
   }
 
   /** A new connection takes a slot, evicting the oldest idle one when all are taken, or is refused. */
   private admit(socket: Socket): void {
-    if (this.sockets.size >= this.limits.maxConnections && !this.evictOldestIdle()) {
+    if (this.closed || (this.connections.size >= this.limits.maxConnections && !this.evictOldestIdle())) {
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    this.startSilenceTimer(socket);
-    socket.once('close', () => this.forget(socket));
+    const connection = new Connection(socket, Infinity);
+    this.connections.add(connection);
+    this.setDeadline(connection, this.limits.headersTimeoutMs);
+    socket.on('data', (chunk: Buffer) => this.received(connection, chunk));
+    socket.on('end', () => {
+      connection.peerEnded = true;
+      if (!connection.busy) this.answerPending(connection);
+    });
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => this.connections.delete(connection));
   }
 
   private evictOldestIdle(): boolean {
-    for (const socket of this.sockets) {
-      if (this.busy.has(socket)) continue;
-      this.sockets.delete(socket);
-      socket.destroy();
+    for (const connection of this.connections) {
+      if (connection.busy) continue;
+      this.connections.delete(connection);
+      connection.socket.destroy();
       return true;
     }
     return false;
   }
 
-  private forget(socket: Socket): void {
-    this.clearSilenceTimer(socket);
-    this.sockets.delete(socket);
-    this.busy.delete(socket);
+  private setDeadline(connection: Connection, inMs: number): void {
+    connection.deadlineMs = performance.now() + inMs;
+    if (connection.deadlineMs < this.timerAtMs) this.armTimer(connection.deadlineMs);
   }
 
-  private startSilenceTimer(socket: Socket): void {
-    const timer = setTimeout(() => socket.destroy(), this.limits.headersTimeoutMs);
-    timer.unref();
-    this.firstRequestTimers.set(socket, timer);
+  private armTimer(atMs: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAtMs = atMs;
+    this.timer = setTimeout(() => this.expireConnections(), Math.max(0, atMs - performance.now()));
+    this.timer.unref();
   }
 
-  private clearSilenceTimer(socket: Socket): void {
-    clearTimeout(this.firstRequestTimers.get(socket));
-    this.firstRequestTimers.delete(socket);
+  private expireConnections(): void {
+    this.timer = undefined;
+    this.timerAtMs = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const connection of this.connections) {
+      if (connection.busy) continue;
+      if (connection.deadlineMs <= now + TIMER_SLACK_MS) this.timedOut(connection);
+      else next = Math.min(next, connection.deadlineMs);
+    }
+    if (next !== Infinity) this.armTimer(next);
   }
 
-  /** The socket has a request in progress (so it is not evicted) until its response closes. */
-  private markBusy(socket: Socket, res: ServerResponse): void {
-    this.clearSilenceTimer(socket);
-    this.busy.add(socket);
-    res.once('close', () => this.busy.delete(socket));
+  private timedOut(connection: Connection): void {
+    this.connections.delete(connection);
+    if (connection.receiving && !connection.closing) {
+      // As node:http does: a request that did not arrive in time is told so.
+      connection.closing = true;
+      this.write(connection, { status: 408, body: 'request timeout\n' });
+      connection.socket.end();
+      connection.socket.destroySoon();
+    } else {
+      connection.socket.destroy();
+    }
   }
 
-  private respond(req: IncomingMessage, res: ServerResponse): void {
-    // Node caches its Date header text and clears the cache with a timer up to a second later: a
-    // wake-up per scrape that costs as much CPU as the scrape's own syscalls (runtime/bench/FINDINGS.md).
-    // Formatting the date here costs a few microseconds and leaves no timer behind.
-    res.setHeader('Date', new Date().toUTCString());
-    this.route(req, res).catch((error) => {
-      this.options.logger.error('request failed', { path: pathOf(req), err: error });
-      if (!res.headersSent) send(res, 500, 'internal error\n');
-      else res.destroy();
-    });
+  private received(connection: Connection, chunk: Buffer): void {
+    if (connection.closing) return;
+    if (!connection.receiving && !connection.busy) {
+      connection.receiving = true;
+      this.setDeadline(connection, this.limits.headersTimeoutMs);
+    }
+    connection.pending = connection.pending.length === 0 ? chunk : Buffer.concat([connection.pending, chunk]);
+    if (connection.busy || connection.waitingForDrain) {
+      // Pipelined requests wait for the answer in progress; the socket stops reading past one head's worth.
+      if (connection.pending.length > MAX_REQUEST_HEAD_BYTES) connection.socket.pause();
+      return;
+    }
+    this.answerPending(connection);
   }
 
-  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = pathOf(req);
+  /** Answers the next complete request received, if any; ends the connection when it should end. */
+  private answerPending(connection: Connection): void {
+    if (connection.closing || connection.waitingForDrain) return;
+    const { socket, pending } = connection;
+    if (socket.writableNeedDrain) {
+      // A client that does not read its answers gets the next one once the last has left the buffer:
+      // otherwise every request it sends would add an exposition to the exporter's memory.
+      connection.waitingForDrain = true;
+      socket.pause();
+      socket.once('drain', () => {
+        connection.waitingForDrain = false;
+        socket.resume();
+        this.answerPending(connection);
+      });
+      return;
+    }
+    const end = pending.indexOf(HEAD_END);
+    if (end === -1 || end > MAX_REQUEST_HEAD_BYTES) {
+      if (end !== -1 || pending.length > MAX_REQUEST_HEAD_BYTES) {
+        this.refuse(connection, 431, 'request headers too large');
+      } else if (connection.peerEnded) {
+        this.finish(connection);
+      }
+      return;
+    }
+    connection.pending = pending.subarray(end + HEAD_END.length);
+    const head = parseRequestHead(pending.toString('latin1', 0, end));
+    if (isRefused(head)) {
+      this.refuse(connection, head.status, head.reason);
+      return;
+    }
+    if (head.hasBody || !head.keepAlive || this.closed) connection.closing = true;
+    connection.busy = true;
+    connection.receiving = false;
+    this.route(connection, head)
+      .catch((error: unknown) => {
+        this.options.logger.error('request failed', { path: pathOf(head.target), err: error });
+        this.write(connection, { status: 500, body: 'internal error\n' });
+      })
+      .finally(() => this.answered(connection));
+  }
+
+  private refuse(connection: Connection, status: number, reason: string): void {
+    connection.closing = true;
+    this.write(connection, { status, body: `${reason}\n` });
+    this.finish(connection);
+  }
+
+  /** Sends FIN after what is written; a peer that never closes its side gets the headers timeout to do so. */
+  private finish(connection: Connection): void {
+    connection.closing = true;
+    connection.socket.end();
+    this.setDeadline(connection, this.limits.headersTimeoutMs);
+  }
+
+  /** The answer is in the socket's buffer: end the connection, or go on with the requests received meanwhile. */
+  private answered(connection: Connection): void {
+    connection.busy = false;
+    if (connection.closing) {
+      this.finish(connection);
+      return;
+    }
+    const pipelined = connection.pending.length > 0;
+    connection.receiving = pipelined;
+    this.setDeadline(connection, pipelined ? this.limits.headersTimeoutMs : this.limits.keepAliveTimeoutMs);
+    connection.socket.resume();
+    if (pipelined || connection.peerEnded) this.answerPending(connection);
+  }
+
+  private async route(connection: Connection, head: RequestHead): Promise<void> {
+    const path = pathOf(head.target);
     if (path !== HEALTH_PATH && path !== this.options.metricsPath) {
-      send(res, 404, 'not found\n');
+      this.write(connection, { status: 404, body: 'not found\n' });
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      send(res, 405, 'method not allowed\n');
+    if (head.method !== 'GET' && head.method !== 'HEAD') {
+      this.write(connection, { status: 405, headers: [['Allow', 'GET, HEAD']], body: 'method not allowed\n' });
       return;
     }
-    const headOnly = req.method === 'HEAD';
+    const headOnly = head.method === 'HEAD';
     if (path === HEALTH_PATH) {
-      send(res, 200, 'OK', 'text/plain; charset=utf-8', headOnly);
+      this.write(connection, { status: 200, body: 'OK', headOnly });
       return;
     }
-    if (!this.authorize(req, res) || !this.admitScrape(res)) return;
-    await this.serveMetrics(req, res, headOnly);
+    if (!this.checkAuth(head.authorization)) {
+      this.write(connection, { status: 401, headers: [['WWW-Authenticate', 'Basic realm="ecs-exporter", charset="UTF-8"']], body: 'unauthorized\n' });
+      return;
+    }
+    if (!this.admitScrape(connection)) return;
+    try {
+      await this.serveMetrics(connection, head, headOnly);
+    } finally {
+      this.scrapesInProgress -= 1;
+    }
   }
 
-  /** Whether the request may see the metrics; if not, it has been answered 401. */
-  private authorize(req: IncomingMessage, res: ServerResponse): boolean {
-    if (this.checkAuth(req.headers.authorization)) return true;
-    res.setHeader('WWW-Authenticate', 'Basic realm="ecs-exporter", charset="UTF-8"');
-    send(res, 401, 'unauthorized\n');
-    return false;
-  }
-
-  /** Counts the scrape in until its response closes, or answers 503 beyond the limit. */
-  private admitScrape(res: ServerResponse): boolean {
+  /** Counts the scrape in, or answers 503 beyond the limit. */
+  private admitScrape(connection: Connection): boolean {
     const { maxConcurrentScrapes } = this.limits;
     if (this.scrapesInProgress >= maxConcurrentScrapes) {
       if (!this.saturationLogged) this.options.logger.warn('metrics endpoint saturated; answering 503 beyond the limit', { maxConcurrentScrapes });
       this.saturationLogged = true;
-      res.setHeader('Retry-After', '1');
-      send(res, 503, 'too many concurrent scrapes\n');
+      this.write(connection, { status: 503, headers: [['Retry-After', '1']], body: 'too many concurrent scrapes\n' });
       return false;
     }
     this.scrapesInProgress += 1;
-    res.once('close', () => {
-      this.scrapesInProgress -= 1;
-    });
     return true;
   }
 
-  private async serveMetrics(req: IncomingMessage, res: ServerResponse, headOnly: boolean): Promise<void> {
+  private async serveMetrics(connection: Connection, head: RequestHead, headOnly: boolean): Promise<void> {
     const { contentType, parts } = await this.options.exposition();
-    const gzip = prefersGzip(req.headers['accept-encoding']);
-    const { chunks, length } = encodedChunks(parts, gzip);
-    res.statusCode = 200;
-    res.setHeader('Content-Type', contentType);
-    // Caches (and proxies) between a scraper and the sidecar must key on the encoding asked for.
-    res.setHeader('Vary', 'Accept-Encoding');
-    if (gzip) res.setHeader('Content-Encoding', 'gzip');
-    res.setHeader('Content-Length', length);
-    if (headOnly) {
-      res.end();
-      return;
-    }
-    res.cork();
-    for (const chunk of chunks) res.write(chunk);
-    res.end();
-    res.uncork();
+    const gzip = prefersGzip(head.acceptEncoding);
+    const headers: [string, string][] = [
+      ['Content-Type', contentType],
+      // Caches (and proxies) between a scraper and the sidecar must key on the encoding asked for.
+      ['Vary', 'Accept-Encoding'],
+    ];
+    if (gzip) headers.push(['Content-Encoding', 'gzip']);
+    this.write(connection, { status: 200, headers, body: encodedChunks(parts, gzip), headOnly });
+  }
+
+  /**
+   * Writes one whole answer: the status line and headers (with the Date, formatted here: node:http's
+   * cached Date is cleared by a timer, one more wake-up per scrape) and the body in one corked write.
+   */
+  private write(connection: Connection, answer: Answer): void {
+    const { socket } = connection;
+    if (socket.destroyed || socket.writableEnded) return;
+    const body = typeof answer.body === 'string' ? [Buffer.from(answer.body, 'utf8')] : answer.body ?? [];
+    let length = 0;
+    for (const chunk of body) length += chunk.length;
+    let head = `HTTP/1.1 ${answer.status} ${REASONS[answer.status]}\r\nDate: ${new Date().toUTCString()}\r\n`;
+    if (typeof answer.body === 'string' || answer.body === undefined) head += 'Content-Type: text/plain; charset=utf-8\r\n';
+    for (const [name, value] of answer.headers ?? []) head += `${name}: ${value}\r\n`;
+    head += `Content-Length: ${length}\r\n`;
+    head += connection.closing ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.limits.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
+    socket.cork();
+    socket.write(head, 'latin1');
+    if (!answer.headOnly) for (const chunk of body) socket.write(chunk);
+    socket.uncork();
   }
 }
 
-/** The non-empty parts in the chosen encoding, and their total length. */
-function encodedChunks(parts: readonly ServedPart[], gzip: boolean): { readonly chunks: Buffer[]; readonly length: number } {
+/** The non-empty parts in the chosen encoding. */
+function encodedChunks(parts: readonly ServedPart[], gzip: boolean): Buffer[] {
   const chunks: Buffer[] = [];
-  let length = 0;
-  for (const part of parts) {
-    if (part.plain.length === 0) continue;
-    const bytes = gzip ? part.gzip : part.plain;
-    chunks.push(bytes);
-    length += bytes.length;
-  }
-  return { chunks, length };
+  for (const part of parts) if (part.plain.length > 0) chunks.push(gzip ? part.gzip : part.plain);
+  return chunks;
 }
 
-function pathOf(req: IncomingMessage): string {
-  const url = req.url ?? '/';
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
-
-function send(res: ServerResponse, status: number, body: string, contentType = 'text/plain; charset=utf-8', headOnly = false): void {
-  res.statusCode = status;
-  res.setHeader('Content-Type', contentType);
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(headOnly ? undefined : body);
+function pathOf(target: string): string {
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
 }
 
 /**
