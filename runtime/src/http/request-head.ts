@@ -34,13 +34,17 @@ const TARGET = /^[\x21-\x7e]+$/;
 /**
  * Parses `head`, the latin1 text before the blank line that ends it (without that CRLF CRLF). Empty
  * lines before the request line are skipped (RFC 9112 2.2: a client may send a CRLF after a body).
+ * It runs once per scrape, interpreted (the image runs V8 without its optimizing tiers), so lines are
+ * found with indexOf rather than split, and only the fields it reads are lower-cased.
  */
 export function parseRequestHead(head: string): RequestHead | RefusedHead {
-  const lines = head.replace(/^(?:\r\n)+/, '').split('\r\n');
-  // A bare CR or LF would let a field hide inside another one (request smuggling through a proxy).
-  for (const line of lines) if (line.includes('\r') || line.includes('\n')) return refuse(400, 'a line not ended by CRLF');
-
-  const parts = lines[0].split(' ');
+  let at = 0;
+  while (head.startsWith('\r\n', at)) at += 2;
+  let lineEnd = head.indexOf('\r\n', at);
+  if (lineEnd === -1) lineEnd = head.length;
+  // A bare CR or LF, which could hide a field inside another one (request smuggling through a
+  // proxy), fails the token, target, version and field-value patterns: they admit no control character.
+  const parts = head.slice(at, lineEnd).split(' ');
   if (parts.length !== 3 || !TOKEN.test(parts[0]) || !TARGET.test(parts[1])) return refuse(400, 'malformed request line');
   const [method, target, version] = parts;
   if (!/^HTTP\/\d\.\d$/.test(version)) return refuse(400, 'malformed HTTP version');
@@ -52,14 +56,18 @@ export function parseRequestHead(head: string): RequestHead | RefusedHead {
   let transferEncoding = false;
   let authorization: string | undefined;
   let acceptEncoding: string | undefined;
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i];
-    const colon = line.indexOf(':');
+  while (lineEnd < head.length) {
+    at = lineEnd + 2;
+    lineEnd = head.indexOf('\r\n', at);
+    if (lineEnd === -1) lineEnd = head.length;
+    const colon = head.indexOf(':', at);
     // obs-fold (a line starting with whitespace) and whitespace before the colon are refused (RFC 9112 5.1, 5.2).
-    if (colon <= 0 || !TOKEN.test(line.slice(0, colon))) return refuse(400, 'malformed header field');
-    const value = line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '');
+    if (colon <= at || colon > lineEnd) return refuse(400, 'malformed header field');
+    const name = head.slice(at, colon);
+    if (!TOKEN.test(name)) return refuse(400, 'malformed header field');
+    const value = trimmedValue(head, colon + 1, lineEnd);
     if (!FIELD_VALUE.test(value)) return refuse(400, 'control character in a header field');
-    switch (line.slice(0, colon).toLowerCase()) {
+    switch (READ_FIELD_LENGTHS.has(name.length) ? name.toLowerCase() : '') {
       case 'host':
         host += 1;
         break;
@@ -89,7 +97,7 @@ export function parseRequestHead(head: string): RequestHead | RefusedHead {
   if (http11 && host !== 1) return refuse(400, host === 0 ? 'no Host header' : 'more than one Host header');
   // RFC 9112 6.1: both framings at once is how requests are smuggled.
   if (transferEncoding && contentLength !== undefined) return refuse(400, 'both Transfer-Encoding and Content-Length');
-  const tokens = connection.split(',').map((token) => token.trim());
+  const tokens = connection === '' ? [] : connection.split(',').map((token) => token.trim());
   return {
     method,
     target,
@@ -98,6 +106,18 @@ export function parseRequestHead(head: string): RequestHead | RefusedHead {
     authorization,
     acceptEncoding,
   };
+}
+
+/** The lengths of the field names read above: other fields are not lower-cased to be compared. */
+const READ_FIELD_LENGTHS = new Set(['host', 'connection', 'content-length', 'transfer-encoding', 'authorization', 'accept-encoding'].map((name) => name.length));
+
+/** `head` from `start` to `end` without the spaces and tabs around it (RFC 9112 5.1 OWS). */
+function trimmedValue(head: string, start: number, end: number): string {
+  let from = start;
+  let to = end;
+  while (from < to && (head.charCodeAt(from) === 0x20 || head.charCodeAt(from) === 0x09)) from++;
+  while (to > from && (head.charCodeAt(to - 1) === 0x20 || head.charCodeAt(to - 1) === 0x09)) to--;
+  return head.slice(from, to);
 }
 
 export function isRefused(head: RequestHead | RefusedHead): head is RefusedHead {
