@@ -14,7 +14,8 @@
  *   request in progress (a flood of idle sockets cannot lock out the health check, and the process
  *   stays far below a 1,024 descriptor limit, which the remote-write and scrape clients share);
  * - a connection's first request within `headersTimeoutMs` of connecting, each later one within
- *   `headersTimeoutMs` of its first byte, and at most `keepAliveTimeoutMs` idle in between;
+ *   `headersTimeoutMs` of its first byte, and at most `keepAliveTimeoutMs` idle in between; an
+ *   answer has `sendTimeoutMs` to leave the socket's buffer;
  *   request heads of at most 16 KiB (431 beyond, as node:http);
  * - at most `maxConcurrentScrapes` metrics responses in progress; beyond it 503. `/health` is never
  *   limited this way;
@@ -41,6 +42,11 @@ export interface ServerLimits {
   /** @default 5000: a scraper sends its few header lines at once. */
   readonly headersTimeoutMs: number;
   /**
+   * Time an answer has to leave the socket's buffer once written, before the connection is cut.
+   * @default 60000: a megabyte of plain text (200 containers) over a slow link.
+   */
+  readonly sendTimeoutMs: number;
+  /**
    * Idle time before a kept-alive connection is closed. @default 20000: longer than the usual 15 s
    * scrape interval, so a Prometheus scraping every 15 s reuses its connection.
    */
@@ -51,6 +57,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxConnections: 64,
   maxConcurrentScrapes: 8,
   headersTimeoutMs: 5_000,
+  sendTimeoutMs: 60_000,
   keepAliveTimeoutMs: 20_000,
 };
 
@@ -101,7 +108,10 @@ const REASONS: Readonly<Record<number, string>> = {
 class Connection {
   /** Bytes received and not yet consumed as a request head. */
   pending: Buffer = EMPTY;
-  /** When the connection is closed unless it is answering a request by then (performance.now() ms). */
+  /**
+   * When the connection is closed unless it is answering a request by then (performance.now() ms);
+   * an answer still being sent postpones it, within `sendTimeoutMs`.
+   */
   deadlineMs: number;
   /** A request is being answered: the connection is not evicted and has no deadline until it is. */
   busy = false;
@@ -113,6 +123,10 @@ class Connection {
   peerEnded = false;
   /** The last answer is still in the socket's buffer: the next request waits for it to drain. */
   waitingForDrain = false;
+  /** The request being answered is a HEAD: every answer to it, whatever its status, has no body. */
+  answeringHead = false;
+  /** When the last answer was handed to the socket (performance.now() ms): it has `sendTimeoutMs` to leave. */
+  answeredAtMs = 0;
 
   constructor(readonly socket: Socket, deadlineMs: number) {
     this.deadlineMs = deadlineMs;
@@ -123,7 +137,6 @@ interface Answer {
   readonly status: number;
   readonly headers?: readonly (readonly [string, string | number])[];
   readonly body?: string | readonly Buffer[];
-  readonly headOnly?: boolean;
 }
 
 /**
@@ -169,7 +182,7 @@ class MetricsServer {
     };
   }
 
-  /** Stops accepting; idle connections close now, busy ones once their answer is written. */
+  /** Stops accepting; idle connections close now, the others once their answer is sent. */
   private close(): Promise<void> {
     this.closed = true;
     return new Promise<void>((resolve) => {
@@ -179,6 +192,7 @@ class MetricsServer {
       });
       for (const connection of this.connections) {
         if (connection.busy) connection.closing = true;
+        else if (connection.socket.writableLength > 0) this.finish(connection);
         else connection.socket.destroy();
       }
     });
@@ -202,12 +216,18 @@ class MetricsServer {
     socket.once('close', () => this.connections.delete(connection));
   }
 
+  /**
+   * Evicts the oldest connection with neither a request in progress nor an answer still being sent,
+   * preferring one that has not started a request either (a flood of silent sockets goes first).
+   */
   private evictOldestIdle(): boolean {
-    for (const connection of this.connections) {
-      if (connection.busy) continue;
-      this.connections.delete(connection);
-      connection.socket.destroy();
-      return true;
+    for (const startedRequestToo of [false, true]) {
+      for (const connection of this.connections) {
+        if (connection.busy || connection.socket.writableLength > 0 || (connection.receiving && !startedRequestToo)) continue;
+        this.connections.delete(connection);
+        connection.socket.destroy();
+        return true;
+      }
     }
     return false;
   }
@@ -231,22 +251,35 @@ class MetricsServer {
     let next = Infinity;
     for (const connection of this.connections) {
       if (connection.busy) continue;
-      if (connection.deadlineMs <= now + TIMER_SLACK_MS) this.timedOut(connection);
-      else next = Math.min(next, connection.deadlineMs);
+      const due = connection.deadlineMs <= now + TIMER_SLACK_MS;
+      // An answer still leaving the buffer is looked at again later instead (stillSending).
+      if (due && this.stillSending(connection, now)) this.setDeadline(connection, this.limits.headersTimeoutMs);
+      else if (due) this.timedOut(connection);
+      if (this.connections.has(connection)) next = Math.min(next, connection.deadlineMs);
     }
     if (next !== Infinity) this.armTimer(next);
   }
 
+  /**
+   * An answer is still in the socket's buffer, handed to it less than `sendTimeoutMs` ago: a large
+   * exposition on a slow link is not cut by the idle deadlines, a client that stopped reading is cut
+   * once the send timeout has passed. (Node reports no progress within one write: the socket's
+   * counters count an answer as sent once it is handed to libuv.)
+   */
+  private stillSending(connection: Connection, now: number): boolean {
+    return connection.socket.writableLength > 0 && now - connection.answeredAtMs < this.limits.sendTimeoutMs;
+  }
+
   private timedOut(connection: Connection): void {
-    this.connections.delete(connection);
-    if (connection.receiving && !connection.closing) {
-      // As node:http does: a request that did not arrive in time is told so.
-      connection.closing = true;
+    const { socket } = connection;
+    if (connection.receiving && !connection.closing && !connection.waitingForDrain && socket.writableLength === 0) {
+      // As node:http does: a request that did not arrive in time is told so. The connection stays
+      // counted until it closes: a client that does not read the 408 is cut at the next deadline.
       this.write(connection, { status: 408, body: 'request timeout\n' });
-      connection.socket.end();
-      connection.socket.destroySoon();
+      this.finish(connection);
     } else {
-      connection.socket.destroy();
+      this.connections.delete(connection);
+      socket.destroy();
     }
   }
 
@@ -268,7 +301,7 @@ class MetricsServer {
   /** Answers the next complete request received, if any; ends the connection when it should end. */
   private answerPending(connection: Connection): void {
     if (connection.closing || connection.waitingForDrain) return;
-    const { socket, pending } = connection;
+    const { socket } = connection;
     if (socket.writableNeedDrain) {
       // A client that does not read its answers gets the next one once the last has left the buffer:
       // otherwise every request it sends would add an exposition to the exporter's memory.
@@ -281,6 +314,11 @@ class MetricsServer {
       });
       return;
     }
+    // RFC 9112 2.2: empty lines before a request line (a client's CRLF after a body) are ignored.
+    let skipped = 0;
+    while (connection.pending[skipped] === 0x0d && connection.pending[skipped + 1] === 0x0a) skipped += 2;
+    const pending = skipped === 0 ? connection.pending : connection.pending.subarray(skipped);
+    connection.pending = pending;
     const end = pending.indexOf(HEAD_END);
     if (end === -1 || end > MAX_REQUEST_HEAD_BYTES) {
       if (end !== -1 || pending.length > MAX_REQUEST_HEAD_BYTES) {
@@ -299,6 +337,7 @@ class MetricsServer {
     if (head.hasBody || !head.keepAlive || this.closed) connection.closing = true;
     connection.busy = true;
     connection.receiving = false;
+    connection.answeringHead = head.method === 'HEAD';
     this.route(connection, head)
       .catch((error: unknown) => {
         this.options.logger.error('request failed', { path: pathOf(head.target), err: error });
@@ -323,6 +362,7 @@ class MetricsServer {
   /** The answer is in the socket's buffer: end the connection, or go on with the requests received meanwhile. */
   private answered(connection: Connection): void {
     connection.busy = false;
+    connection.answeringHead = false;
     if (connection.closing) {
       this.finish(connection);
       return;
@@ -344,9 +384,8 @@ class MetricsServer {
       this.write(connection, { status: 405, headers: [['Allow', 'GET, HEAD']], body: 'method not allowed\n' });
       return;
     }
-    const headOnly = head.method === 'HEAD';
     if (path === HEALTH_PATH) {
-      this.write(connection, { status: 200, body: 'OK', headOnly });
+      this.write(connection, { status: 200, body: 'OK' });
       return;
     }
     if (!this.checkAuth(head.authorization)) {
@@ -355,7 +394,7 @@ class MetricsServer {
     }
     if (!this.admitScrape(connection)) return;
     try {
-      await this.serveMetrics(connection, head, headOnly);
+      await this.serveMetrics(connection, head);
     } finally {
       this.scrapesInProgress -= 1;
     }
@@ -374,7 +413,7 @@ class MetricsServer {
     return true;
   }
 
-  private async serveMetrics(connection: Connection, head: RequestHead, headOnly: boolean): Promise<void> {
+  private async serveMetrics(connection: Connection, head: RequestHead): Promise<void> {
     const { contentType, parts } = await this.options.exposition();
     const gzip = prefersGzip(head.acceptEncoding);
     const headers: [string, string][] = [
@@ -383,7 +422,7 @@ class MetricsServer {
       ['Vary', 'Accept-Encoding'],
     ];
     if (gzip) headers.push(['Content-Encoding', 'gzip']);
-    this.write(connection, { status: 200, headers, body: encodedChunks(parts, gzip), headOnly });
+    this.write(connection, { status: 200, headers, body: encodedChunks(parts, gzip) });
   }
 
   /**
@@ -401,9 +440,11 @@ class MetricsServer {
     for (const [name, value] of answer.headers ?? []) head += `${name}: ${value}\r\n`;
     head += `Content-Length: ${length}\r\n`;
     head += connection.closing ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.limits.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
+    connection.answeredAtMs = performance.now();
     socket.cork();
     socket.write(head, 'latin1');
-    if (!answer.headOnly) for (const chunk of body) socket.write(chunk);
+    // A HEAD gets the headers of the GET, its Content-Length included, and no body (RFC 9110 9.3.2).
+    if (!connection.answeringHead) for (const chunk of body) socket.write(chunk);
     socket.uncork();
   }
 }
@@ -415,9 +456,15 @@ function encodedChunks(parts: readonly ServedPart[], gzip: boolean): Buffer[] {
   return chunks;
 }
 
+/** The path of an origin-form target, or of an absolute-form one (`http://host/path`, RFC 9112 3.2.2). */
 function pathOf(target: string): string {
-  const query = target.indexOf('?');
-  return query === -1 ? target : target.slice(0, query);
+  let start = 0;
+  if (target.startsWith('http://') || target.startsWith('https://')) {
+    start = target.indexOf('/', target.indexOf('//') + 2);
+    if (start === -1) return '/';
+  }
+  const query = target.indexOf('?', start);
+  return target.slice(start, query === -1 ? target.length : query);
 }
 
 /**

@@ -141,6 +141,20 @@ describe('the metrics server on the wire', () => {
     expect(c.isClosed).toBe(false);
   });
 
+  test('a HEAD gets no body whatever its status, so the next answer on the connection stays framed', async () => {
+    const c = client();
+    c.send('HEAD /nope HTTP/1.1\r\nHost: t\r\n\r\n' + GET('/health'));
+    const [missing, health] = await c.responses(2, 1);
+    expect([missing.status, missing.headers['content-length'], missing.body.length]).toEqual([404, '10', 0]);
+    expect([health.status, health.body.toString()]).toEqual([200, 'OK']);
+  });
+
+  test('empty lines before a request and an absolute-form target are accepted (RFC 9112 2.2, 3.2.2)', async () => {
+    const c = client();
+    c.send('\r\n\r\n' + GET('http://test:8014/health') + GET('http://test:8014/metrics?x=1') + GET('http://test:8014'));
+    expect((await c.responses(3)).map((r) => r.status)).toEqual([200, 200, 404]);
+  });
+
   test('a request that arrives one byte at a time is answered', async () => {
     const c = client();
     for (const byte of Buffer.from(GET('/health'))) {
@@ -312,6 +326,63 @@ describe('a client that sends one request at a time and reads none of the answer
     expect(expositions).toBe(requests);
     c.socket.destroy();
   }, 30_000);
+});
+
+describe('an answer larger than the socket buffer, read slowly', () => {
+  const BIG = Buffer.alloc(32 * 1024 * 1024, 'x');
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    server = await startMetricsServer({
+      port: 0,
+      host: '127.0.0.1',
+      metricsPath: '/metrics',
+      logger: silentLogger,
+      limits: { headersTimeoutMs: 300, keepAliveTimeoutMs: 800, sendTimeoutMs: 5_000 },
+      exposition: async () => ({ contentType: 'text/plain', parts: [{ plain: BIG, gzip: BIG }] }),
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  test.each([['kept alive', ''], ['Connection: close', 'Connection: close\r\n']])('%s: arrives whole when the client reads it in bursts for longer than both timeouts', async (_what, header) => {
+    const c = new RawClient(server.port);
+    c.socket.pause();
+    const started = performance.now();
+    c.send(GET('/metrics', header));
+    // A slow link: a short read every 200 ms, each well within the 300 ms headers timeout.
+    const reader = setInterval(() => {
+      c.socket.resume();
+      setTimeout(() => c.socket.pause(), 5);
+    }, 200);
+    try {
+      await until('the whole answer, or the close', () => c.byteCount >= BIG.length || c.isClosed, 20_000, 20);
+    } finally {
+      clearInterval(reader);
+    }
+    expect(performance.now() - started).toBeGreaterThan(1_000);
+    c.socket.resume();
+    await until('the whole answer', () => c.byteCount >= BIG.length + 100 || c.isClosed, 5_000, 20);
+    const [answer] = splitResponses(c.bytes);
+    expect(answer.body.length).toBe(BIG.length);
+    c.socket.destroy();
+  }, 30_000);
+
+  test('a client that stops reading is cut off after the send timeout, and the server can still close', async () => {
+    const clients = [0, 1, 2].map(() => new RawClient(server.port));
+    for (const c of clients) {
+      c.socket.pause();
+      // The second request waits behind the first answer, which the client never reads.
+      c.send(GET('/metrics') + GET('/metrics'));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const started = performance.now();
+    await server.close();
+    // Each stalled connection is destroyed once its answer has had the send timeout, not kept until its client goes away.
+    expect(performance.now() - started).toBeLessThan(6_000);
+    for (const c of clients) c.socket.destroy();
+  }, 20_000);
 });
 
 describe('closing the server', () => {
