@@ -33,10 +33,10 @@ export function renderFamilies(families: readonly MetricFamily[]): string {
 export type LabelBytesCache = WeakMap<Labels, Buffer>;
 
 /**
- * The same text as `renderFamilies`, as UTF-8 bytes, written straight into one Buffer: each family
- * name and each labels object's `{...}` text is encoded once per render and copied for every sample
- * that uses it, so the only string built per sample is its value. With 200 containers that is
- * ~1 MB of text that is never built as a string (runtime/bench/FINDINGS.md).
+ * The same text as `renderFamilies`, as UTF-8 bytes, written straight into one Buffer: each family's
+ * name and HELP/TYPE lines and each labels object's `{...}` text are encoded once and copied for
+ * every render and sample that uses them, so the only string built per sample is its value. With 200
+ * containers that is ~1 MB of text that is never built as a string (runtime/bench/FINDINGS.md).
  */
 export function renderFamiliesToBytes(families: readonly MetricFamily[], labelBytes: LabelBytesCache = new WeakMap()): Buffer {
   const out = new ByteWriter(lastRenderedBytes + 1024);
@@ -46,8 +46,9 @@ export function renderFamiliesToBytes(families: readonly MetricFamily[], labelBy
     const family = families[f];
     const samples = family.samples;
     if (samples.length === 0) continue;
-    out.text(`# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`);
-    const name = Buffer.from(family.name, 'utf8');
+    const encoded = encodedFamily(family);
+    out.copy(encoded.header);
+    const name = encoded.name;
     for (let s = 0; s < samples.length; s++) {
       const sample = samples[s];
       let labels = labelBytes.get(sample.labels);
@@ -66,13 +67,42 @@ export function renderFamiliesToBytes(families: readonly MetricFamily[], labelBy
 /** The size of the last render: the next one starts with a buffer that fits it. */
 let lastRenderedBytes = 16 * 1024;
 
+interface EncodedFamily {
+  readonly help: string;
+  readonly type: string;
+  /** `# HELP ...\n# TYPE ...\n` */
+  readonly header: Buffer;
+  readonly name: Buffer;
+}
+
 /**
- * Buffer's per-encoding writers, which `buffer.write(text, offset, encoding)` dispatches to (Node
- * has had them since 0.x; @types/node does not declare them). Called directly, a sample costs no
+ * Families by name, encoded once: the catalog's ~40 families come back every collection, and their
+ * HELP/TYPE lines cost more than the samples of a small task (two regex replaces and a string per
+ * family, interpreted). Bounded, in case the families rendered were ever not the catalog's.
+ */
+const encodedFamilies = new Map<string, EncodedFamily>();
+const MAX_ENCODED_FAMILIES = 1024;
+
+function encodedFamily(family: MetricFamily): EncodedFamily {
+  const known = encodedFamilies.get(family.name);
+  if (known !== undefined && known.help === family.help && known.type === family.type) return known;
+  if (encodedFamilies.size >= MAX_ENCODED_FAMILIES) encodedFamilies.clear();
+  const encoded: EncodedFamily = {
+    help: family.help,
+    type: family.type,
+    header: Buffer.from(`# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`, 'utf8'),
+    name: Buffer.from(family.name, 'utf8'),
+  };
+  encodedFamilies.set(family.name, encoded);
+  return encoded;
+}
+
+/**
+ * Buffer's latin1 writer, which `buffer.write(text, offset, 'latin1')` dispatches to (Node has
+ * had it since 0.x; @types/node does not declare it). Called directly, a sample costs no
  * encoding lookup: this code runs interpreted (the image runs V8 without its optimizing tiers).
  */
 interface EncodingWriters {
-  utf8Write(text: string, offset: number): number;
   latin1Write(text: string, offset: number): number;
 }
 
@@ -93,9 +123,10 @@ class ByteWriter {
     this.buffer = grown;
   }
 
-  text(text: string): void {
-    this.reserve(Buffer.byteLength(text, 'utf8'));
-    this.length += this.buffer.utf8Write(text, this.length);
+  copy(bytes: Buffer): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
   }
 
   /** `<name><labels> <value>\n`, `value` ASCII. */

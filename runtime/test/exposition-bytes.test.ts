@@ -41,6 +41,19 @@ describe('renderFamiliesToBytes', () => {
     expect(first).toEqual(renderFamiliesToBytes(families));
   });
 
+  test('a family rendered again under the same name with another HELP or TYPE gets its own lines', () => {
+    const once = (help: string, type: MetricFamily['type']): MetricFamily[] => [{ name: 'reused_name', help, type, samples: [{ labels: shared, value: 1 }] }];
+    for (const [help, type] of [['first', 'gauge'], ['second', 'gauge'], ['second', 'counter'], ['first', 'gauge']] as const) {
+      expect(renderFamiliesToBytes(once(help, type)).toString()).toBe(`# HELP reused_name ${help}\n# TYPE reused_name ${type}\nreused_name{container="app",image="repo/app:1"} 1\n`);
+    }
+  });
+
+  test('more distinct family names than the encoded-family cache holds render the same as text', () => {
+    const named = Array.from({ length: 1500 }, (_, i): MetricFamily => ({ name: `family_${i}`, help: `help ${i}`, type: 'gauge', samples: [{ labels: shared, value: i }] }));
+    expect(renderFamiliesToBytes(named)).toEqual(Buffer.from(renderFamilies(named), 'utf8'));
+    expect(renderFamiliesToBytes(named)).toEqual(Buffer.from(renderFamilies(named), 'utf8'));
+  });
+
   test('nothing to render is no bytes', () => {
     expect(renderFamiliesToBytes([]).length).toBe(0);
   });
