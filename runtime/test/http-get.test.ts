@@ -83,6 +83,21 @@ describe('HTTP GET client for the metadata endpoint', () => {
     expect(connections).toBe(2);
   });
 
+  test('a kept-alive connection that sends bytes nobody asked for is dropped, and the next request gets a fresh one', async () => {
+    const raw = track(await rawServer((socket) => {
+      socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}');
+      // Out of step: something after the answer, before the next request.
+      setTimeout(() => socket.write('HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n{"x":1}'), 20);
+    }));
+    client = new HttpGetClient(raw.origin);
+    await client.get('/task', 2000);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(raw.sockets[0].destroyed || raw.sockets[0].readableEnded).toBe(true);
+    const next = await client.get('/task', 2000);
+    expect(next.body.toString()).toBe('{}');
+    expect(raw.connections()).toBe(2);
+  });
+
   test('a connection closed as the request goes out is retried once on a fresh one', async () => {
     // The first connection is closed without an answer when the second request arrives on it.
     const raw = track(await rawServer((socket, request) => {

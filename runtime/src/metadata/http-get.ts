@@ -38,7 +38,7 @@ export class HttpGetClient {
   private readonly host: string;
   private readonly port: number;
   private readonly requestHead: (path: string) => string;
-  private readonly idle: Socket[] = [];
+  private readonly idle: Connection[] = [];
   private readonly maxIdle: number;
   private readonly maxBodyBytes: number;
   private closed = false;
@@ -71,111 +71,112 @@ export class HttpGetClient {
         if (!(error instanceof ClosedBeforeAnswer)) throw error;
       }
     }
-    return this.exchange(connect({ host: this.host, port: this.port, noDelay: true }), path, timeoutMs);
+    const socket = connect({ host: this.host, port: this.port, noDelay: true });
+    return this.exchange(new Connection(socket, (connection) => this.discardIdle(connection)), path, timeoutMs);
   }
 
   /** Closes the kept-alive connections; requests in flight finish or fail on their own. */
   close(): void {
     this.closed = true;
-    for (const socket of this.idle.splice(0)) socket.destroy();
+    for (const connection of this.idle.splice(0)) connection.socket.destroy();
   }
 
-  private takeIdle(): Socket | undefined {
-    let socket = this.idle.pop();
-    while (socket !== undefined && (socket.destroyed || !socket.writable)) socket = this.idle.pop();
-    if (socket !== undefined) unwatchIdle(socket);
-    return socket;
+  private takeIdle(): Connection | undefined {
+    let connection = this.idle.pop();
+    while (connection !== undefined && (connection.socket.destroyed || !connection.socket.writable)) connection = this.idle.pop();
+    return connection;
   }
 
-  private exchange(socket: Socket, path: string, timeoutMs: number): Promise<HttpGetResponse> {
+  private exchange(connection: Connection, path: string, timeoutMs: number): Promise<HttpGetResponse> {
     return new Promise((resolve, reject) => {
+      const { socket } = connection;
       const parser = new ResponseParser(this.maxBodyBytes);
       let received = false;
       let timer = setTimeout(() => fail(new RequestTimeout(`no response headers within ${timeoutMs} ms`)), timeoutMs);
-      const detach = () => {
-        clearTimeout(timer);
-        socket.off('data', onData);
-        socket.off('end', onEnd);
-        socket.off('error', onError);
-        socket.off('close', onClose);
-      };
       const fail = (error: Error) => {
-        detach();
-        socket.on('error', ignore);
+        clearTimeout(timer);
+        connection.answer = undefined;
         socket.destroy();
         reject(error);
       };
       const finish = () => {
-        detach();
-        if (parser.keepAlive) this.park(socket);
+        clearTimeout(timer);
+        connection.answer = undefined;
+        if (parser.keepAlive) this.park(connection);
         else socket.destroy();
         resolve({ statusCode: parser.statusCode, body: parser.body() });
       };
       const cutShort = (message: string) => (received ? new Error(message) : new ClosedBeforeAnswer(message));
-      const onData = (chunk: Buffer) => {
-        received = true;
-        const headBefore = parser.headComplete;
-        try {
-          if (parser.push(chunk)) {finish();} else if (!headBefore && parser.headComplete) {
-            clearTimeout(timer);
-            timer = setTimeout(() => fail(new RequestTimeout(`response body not complete within ${timeoutMs} ms`)), timeoutMs);
+      connection.answer = {
+        data: (chunk) => {
+          received = true;
+          const headBefore = parser.headComplete;
+          try {
+            if (parser.push(chunk)) {finish();} else if (!headBefore && parser.headComplete) {
+              clearTimeout(timer);
+              timer = setTimeout(() => fail(new RequestTimeout(`response body not complete within ${timeoutMs} ms`)), timeoutMs);
+            }
+          } catch (error) {
+            fail(error as Error);
           }
-        } catch (error) {
-          fail(error as Error);
-        }
+        },
+        end: () => {
+          try {
+            parser.end();
+            finish();
+          } catch (error) {
+            fail(received ? (error as Error) : new ClosedBeforeAnswer('the connection was closed before any response'));
+          }
+        },
+        error: (error) => fail(received ? error : new ClosedBeforeAnswer(error.message)),
+        close: () => fail(cutShort('the connection was closed before the response was complete')),
       };
-      const onEnd = () => {
-        try {
-          parser.end();
-          finish();
-        } catch (error) {
-          fail(received ? (error as Error) : new ClosedBeforeAnswer('the connection was closed before any response'));
-        }
-      };
-      const onError = (error: Error) => fail(received ? error : new ClosedBeforeAnswer(error.message));
-      const onClose = () => fail(cutShort('the connection was closed before the response was complete'));
-      socket.on('data', onData);
-      socket.on('end', onEnd);
-      socket.on('error', onError);
-      socket.on('close', onClose);
       socket.write(this.requestHead(path));
     });
   }
 
   /** Keeps a connection for the next request; one the server closes meanwhile simply drops out. */
-  private park(socket: Socket): void {
+  private park(connection: Connection): void {
     if (this.closed || this.idle.length >= this.maxIdle) {
-      socket.destroy();
+      connection.socket.destroy();
       return;
     }
-    const discard = () => {
-      const at = this.idle.indexOf(socket);
-      if (at !== -1) this.idle.splice(at, 1);
-      unwatchIdle(socket);
-      socket.on('error', ignore);
-      socket.destroy();
-    };
-    IDLE_WATCH.set(socket, discard);
-    // Bytes nobody asked for mean the connection is out of step: it is not reused.
-    socket.on('data', discard);
-    socket.on('end', discard);
-    socket.on('error', discard);
-    socket.on('close', discard);
-    this.idle.push(socket);
+    this.idle.push(connection);
+  }
+
+  /** A parked connection ended, failed or sent bytes nobody asked for (out of step): it is not reused. */
+  private discardIdle(connection: Connection): void {
+    const at = this.idle.indexOf(connection);
+    if (at !== -1) this.idle.splice(at, 1);
+    connection.socket.destroy();
   }
 }
 
-/** The listener that takes a parked connection out of the pool when it ends or misbehaves. */
-const IDLE_WATCH = new WeakMap<Socket, () => void>();
+/** What the exchange in progress on a connection does with the socket's events. */
+interface AnswerHandlers {
+  data(chunk: Buffer): void;
+  end(): void;
+  error(error: Error): void;
+  close(): void;
+}
 
-function unwatchIdle(socket: Socket): void {
-  const discard = IDLE_WATCH.get(socket);
-  if (discard === undefined) return;
-  IDLE_WATCH.delete(socket);
-  for (const event of ['data', 'end', 'error', 'close']) socket.off(event, discard);
+/**
+ * A socket with the one set of listeners it keeps for its whole life: each event goes to the
+ * exchange in progress, or, between exchanges, takes the connection out of the pool. Adding and
+ * removing four listeners per request and per parking cost about a tenth of a small collection's
+ * CPU, interpreted (runtime/bench/FINDINGS.md).
+ */
+class Connection {
+  answer: AnswerHandlers | undefined;
+
+  constructor(readonly socket: Socket, onIdleEvent: (connection: Connection) => void) {
+    socket.on('data', (chunk: Buffer) => (this.answer === undefined ? onIdleEvent(this) : this.answer.data(chunk)));
+    socket.on('end', () => (this.answer === undefined ? onIdleEvent(this) : this.answer.end()));
+    // Kept after a failure too: a destroyed socket may still report an error, which must not go unhandled.
+    socket.on('error', (error: Error) => (this.answer === undefined ? onIdleEvent(this) : this.answer.error(error)));
+    socket.on('close', () => (this.answer === undefined ? onIdleEvent(this) : this.answer.close()));
+  }
 }
 
 /** A failure before any byte of the response: on a reused connection the GET is sent again. */
 class ClosedBeforeAnswer extends Error {}
-
-function ignore(): void {}
