@@ -5,10 +5,10 @@
  * its own code path.
  */
 import { connect, type Socket } from 'node:net';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { until } from './helpers';
 import { silentLogger } from '../src/logger';
-import { MAX_REQUEST_HEAD_BYTES, startMetricsServer, type RunningServer, type ServedPart } from '../src/server';
+import { MAX_REQUEST_HEAD_BYTES, startMetricsServer, type MetricsServerOptions, type RunningServer, type ServedPart } from '../src/server';
 
 interface WireResponse {
   readonly status: number;
@@ -89,6 +89,11 @@ class RawClient {
   }
 }
 
+/** The server on a free loopback port, serving `/metrics` from `exposition`. */
+function startServer(exposition: MetricsServerOptions['exposition'], limits?: MetricsServerOptions['limits']): Promise<RunningServer> {
+  return startMetricsServer({ port: 0, host: '127.0.0.1', metricsPath: '/metrics', logger: silentLogger, limits, exposition });
+}
+
 const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
 const EXPOSITION = 'up 1\n';
 
@@ -104,18 +109,11 @@ describe('the metrics server on the wire', () => {
   };
 
   beforeAll(async () => {
-    server = await startMetricsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metricsPath: '/metrics',
-      logger: silentLogger,
-      limits: { headersTimeoutMs: 400, keepAliveTimeoutMs: 800 },
-      exposition: async () => {
-        expositions += 1;
-        const plain = Buffer.from(EXPOSITION);
-        return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [{ plain, gzip: (await import('node:zlib')).gzipSync(plain) } satisfies ServedPart] };
-      },
-    });
+    server = await startServer(async () => {
+      expositions += 1;
+      const plain = Buffer.from(EXPOSITION);
+      return { contentType: 'text/plain; version=0.0.4; charset=utf-8', parts: [{ plain, gzip: gzipSync(plain) } satisfies ServedPart] };
+    }, { headersTimeoutMs: 400, keepAliveTimeoutMs: 800 });
     port = server.port;
   });
   afterEach(() => {
@@ -252,28 +250,25 @@ describe('the metrics server on the wire', () => {
   });
 });
 
-describe('a pipelining client that does not read its answers', () => {
+describe('a client that does not read its answers', () => {
   const BIG = Buffer.alloc(4 * 1024 * 1024, 'x');
   let server: RunningServer;
   let expositions = 0;
 
   beforeAll(async () => {
-    server = await startMetricsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metricsPath: '/metrics',
-      logger: silentLogger,
-      exposition: async () => {
-        expositions += 1;
-        return { contentType: 'text/plain', parts: [{ plain: BIG, gzip: BIG }] };
-      },
+    server = await startServer(async () => {
+      expositions += 1;
+      return { contentType: 'text/plain', parts: [{ plain: BIG, gzip: BIG }] };
     });
   });
   afterAll(async () => {
     await server.close();
   });
+  beforeEach(() => {
+    expositions = 0;
+  });
 
-  test('gets the next answer only once the last one has left the buffer; all arrive once it reads', async () => {
+  test('pipelining: gets the next answer only once the last one has left the buffer; all arrive once it reads', async () => {
     const c = new RawClient(server.port);
     c.socket.pause();
     const requests = 40;
@@ -289,30 +284,8 @@ describe('a pipelining client that does not read its answers', () => {
     expect(expositions).toBe(requests);
     c.socket.destroy();
   }, 30_000);
-});
 
-describe('a client that sends one request at a time and reads none of the answers', () => {
-  const BIG = Buffer.alloc(4 * 1024 * 1024, 'x');
-  let server: RunningServer;
-  let expositions = 0;
-
-  beforeAll(async () => {
-    server = await startMetricsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metricsPath: '/metrics',
-      logger: silentLogger,
-      exposition: async () => {
-        expositions += 1;
-        return { contentType: 'text/plain', parts: [{ plain: BIG, gzip: BIG }] };
-      },
-    });
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
-  test('is not answered past what the socket holds', async () => {
+  test('sending one request at a time: is not answered past what the socket holds', async () => {
     const c = new RawClient(server.port);
     c.socket.pause();
     const requests = 30;
@@ -333,14 +306,7 @@ describe('an answer larger than the socket buffer, read slowly', () => {
   let server: RunningServer;
 
   beforeAll(async () => {
-    server = await startMetricsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metricsPath: '/metrics',
-      logger: silentLogger,
-      limits: { headersTimeoutMs: 300, keepAliveTimeoutMs: 800, sendTimeoutMs: 5_000 },
-      exposition: async () => ({ contentType: 'text/plain', parts: [{ plain: BIG, gzip: BIG }] }),
-    });
+    server = await startServer(async () => ({ contentType: 'text/plain', parts: [{ plain: BIG, gzip: BIG }] }), { headersTimeoutMs: 300, keepAliveTimeoutMs: 800, sendTimeoutMs: 5_000 });
   });
   afterAll(async () => {
     await server.close();
@@ -388,13 +354,7 @@ describe('an answer larger than the socket buffer, read slowly', () => {
 describe('closing the server', () => {
   test('a scrape in progress is answered, then its connection closed; idle connections close at once', async () => {
     let release!: () => void;
-    const server = await startMetricsServer({
-      port: 0,
-      host: '127.0.0.1',
-      metricsPath: '/metrics',
-      logger: silentLogger,
-      exposition: () => new Promise((resolve) => (release = () => resolve({ contentType: 'text/plain', parts: [{ plain: Buffer.from(EXPOSITION), gzip: Buffer.alloc(0) }] }))),
-    });
+    const server = await startServer(() => new Promise((resolve) => (release = () => resolve({ contentType: 'text/plain', parts: [{ plain: Buffer.from(EXPOSITION), gzip: Buffer.alloc(0) }] }))));
     const idle = new RawClient(server.port);
     idle.send(GET('/health'));
     await idle.responses(1);
