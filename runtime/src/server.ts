@@ -112,7 +112,7 @@ class Connection {
    * When the connection is closed unless it is answering a request by then (performance.now() ms);
    * an answer still being sent postpones it, within `sendTimeoutMs`.
    */
-  deadlineMs: number;
+  deadlineMs = Infinity;
   /** A request is being answered: the connection is not evicted and has no deadline until it is. */
   busy = false;
   /** Bytes of a request not answered yet have arrived: a timeout answers 408 instead of closing quietly. */
@@ -128,15 +128,14 @@ class Connection {
   /** When the last answer was handed to the socket (performance.now() ms): it has `sendTimeoutMs` to leave. */
   answeredAtMs = 0;
 
-  constructor(readonly socket: Socket, deadlineMs: number) {
-    this.deadlineMs = deadlineMs;
-  }
+  constructor(readonly socket: Socket) {}
 }
 
 interface Answer {
   readonly status: number;
-  readonly headers?: readonly (readonly [string, string | number])[];
-  readonly body?: string | readonly Buffer[];
+  readonly headers?: readonly (readonly [string, string])[];
+  /** Text is sent as `text/plain`; the exposition's bytes come with their own Content-Type header. */
+  readonly body: string | readonly Buffer[];
 }
 
 /**
@@ -157,10 +156,13 @@ class MetricsServer {
   private scrapesInProgress = 0;
   private saturationLogged = false;
   private closed = false;
+  /** The end of every answer on a connection that stays open; the limits do not change. */
+  private readonly keepAliveHeaders: string;
 
   constructor(private readonly options: MetricsServerOptions) {
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.checkAuth = options.auth ? basicAuthChecker(options.auth) : () => true;
+    this.keepAliveHeaders = `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.limits.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
     // allowHalfOpen: a client that sends its request and then FIN (`printf ... | nc`) still gets the answer.
     this.server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.admit(socket));
   }
@@ -204,7 +206,7 @@ class MetricsServer {
       socket.destroy();
       return;
     }
-    const connection = new Connection(socket, Infinity);
+    const connection = new Connection(socket);
     this.connections.add(connection);
     this.setDeadline(connection, this.limits.headersTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.received(connection, chunk));
@@ -432,14 +434,14 @@ class MetricsServer {
   private write(connection: Connection, answer: Answer): void {
     const { socket } = connection;
     if (socket.destroyed || socket.writableEnded) return;
-    const body = typeof answer.body === 'string' ? [Buffer.from(answer.body, 'utf8')] : answer.body ?? [];
+    const body = typeof answer.body === 'string' ? [Buffer.from(answer.body, 'utf8')] : answer.body;
     let length = 0;
     for (const chunk of body) length += chunk.length;
     let head = `HTTP/1.1 ${answer.status} ${REASONS[answer.status]}\r\nDate: ${new Date().toUTCString()}\r\n`;
-    if (typeof answer.body === 'string' || answer.body === undefined) head += 'Content-Type: text/plain; charset=utf-8\r\n';
+    if (typeof answer.body === 'string') head += 'Content-Type: text/plain; charset=utf-8\r\n';
     for (const [name, value] of answer.headers ?? []) head += `${name}: ${value}\r\n`;
     head += `Content-Length: ${length}\r\n`;
-    head += connection.closing ? 'Connection: close\r\n\r\n' : `Connection: keep-alive\r\nKeep-Alive: timeout=${Math.floor(this.limits.keepAliveTimeoutMs / 1000)}\r\n\r\n`;
+    head += connection.closing ? 'Connection: close\r\n\r\n' : this.keepAliveHeaders;
     connection.answeredAtMs = performance.now();
     socket.cork();
     socket.write(head, 'latin1');
