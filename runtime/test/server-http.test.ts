@@ -317,10 +317,16 @@ describe('an answer larger than the socket buffer, read slowly', () => {
     c.socket.pause();
     const started = performance.now();
     c.send(GET('/metrics', header));
-    // A slow link: a short read every 200 ms, each well within the 300 ms headers timeout.
+    // A slow link: at most 4 MiB every 200 ms (each pause well within the 300 ms headers timeout),
+    // so the 32 MiB take more than a second whatever the machine's speed.
+    let burst = 0;
+    c.socket.on('data', (chunk: Buffer) => {
+      burst += chunk.length;
+      if (burst >= 4 * 1024 * 1024) c.socket.pause();
+    });
     const reader = setInterval(() => {
+      burst = 0;
       c.socket.resume();
-      setTimeout(() => c.socket.pause(), 5);
     }, 200);
     try {
       await until('the whole answer, or the close', () => c.byteCount >= BIG.length || c.isClosed, 20_000, 20);
