@@ -16,7 +16,7 @@ export interface ExporterDeps {
   readonly logger?: Logger;
   readonly scheduler?: Scheduler;
   readonly now?: () => number;
-  /** Interface to listen on. @default '0.0.0.0' */
+  /** An address to listen on. @default every address, IPv4 and IPv6 (see MetricsServerOptions.host) */
   readonly host?: string;
   /** Overrides for the metadata client (timeouts, retries, injected sleep). */
   readonly metadataClient?: Partial<Omit<MetadataClientOptions, 'baseUrl' | 'onAttempt'>>;

@@ -5,6 +5,7 @@
  * its own code path.
  */
 import { connect, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { until } from './helpers';
 import { silentLogger } from '../src/logger';
@@ -44,8 +45,8 @@ class RawClient {
   private closedAt: number | undefined;
   private readonly openedAt = performance.now();
 
-  constructor(port: number) {
-    this.socket = connect({ port, host: '127.0.0.1' });
+  constructor(port: number, host = '127.0.0.1') {
+    this.socket = connect({ port, host });
     this.socket.on('data', (chunk: Buffer) => this.received.push(chunk));
     this.socket.on('error', () => undefined);
     this.closed = new Promise((resolve) => this.socket.once('close', () => {
@@ -89,9 +90,13 @@ class RawClient {
   }
 }
 
-/** The server on a free loopback port, serving `/metrics` from `exposition`. */
-function startServer(exposition: MetricsServerOptions['exposition'], limits?: MetricsServerOptions['limits']): Promise<RunningServer> {
-  return startMetricsServer({ port: 0, host: '127.0.0.1', metricsPath: '/metrics', logger: silentLogger, limits, exposition });
+/** The server on a free port, serving `/metrics` from `exposition`, on loopback unless `address` has no host. */
+function startServer(
+  exposition: MetricsServerOptions['exposition'],
+  limits?: MetricsServerOptions['limits'],
+  address: Pick<MetricsServerOptions, 'host'> = { host: '127.0.0.1' },
+): Promise<RunningServer> {
+  return startMetricsServer({ port: 0, ...address, metricsPath: '/metrics', logger: silentLogger, limits, exposition });
 }
 
 const GET = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
@@ -374,5 +379,25 @@ describe('closing the server', () => {
     await busy.closed;
     await closed;
     expect(splitResponses(busy.bytes).map((r) => [r.status, r.headers.connection, r.body.toString()])).toEqual([[200, 'close', EXPOSITION]]);
+  });
+});
+
+describe('the address the server listens on', () => {
+  const hasIpv6Loopback = Object.values(networkInterfaces()).some((addresses) => addresses?.some((a) => a.family === 'IPv6' && a.internal));
+
+  test('without a host: every address, so IPv4 and (where the kernel has it) IPv6 clients are answered', async () => {
+    const server = await startServer(async () => ({ contentType: 'text/plain', parts: [{ plain: Buffer.from(EXPOSITION), gzip: Buffer.alloc(0) }] }), undefined, {});
+    try {
+      expect(server.url).toBe(`http://127.0.0.1:${server.port}`);
+      const hosts = hasIpv6Loopback ? ['127.0.0.1', '::1'] : ['127.0.0.1'];
+      for (const host of hosts) {
+        const c = new RawClient(server.port, host);
+        c.send(GET('/metrics', 'Connection: close\r\n'));
+        await c.closed;
+        expect(splitResponses(c.bytes).map((r) => [r.status, r.body.toString()])).toEqual([[200, EXPOSITION]]);
+      }
+    } finally {
+      await server.close();
+    }
   });
 });
