@@ -1,12 +1,13 @@
 /**
- * The AWS enrichment child sees only what the AWS SDK needs: read from `/proc/<pid>/environ` of the
- * real worker while it waits on a slow AWS endpoint.
+ * The AWS enrichment child sees only what the AWS SDK needs, and runs with the exporter's memory
+ * flags: read from `/proc/<pid>/environ` and `/proc/<pid>/cmdline` of the real worker while it waits
+ * on a slow AWS endpoint.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { enrichmentWorker } from './helpers';
-import { EnrichmentProcess } from '../../src/active/aws/enrichment-process';
+import { EnrichmentProcess, type EnrichmentProcessOptions } from '../../src/active/aws/enrichment-process';
 import { until } from '../helpers';
 
 /** Children of this process whose command line mentions `marker`. */
@@ -25,10 +26,25 @@ function childPids(marker: string): number[] {
   return pids;
 }
 
-test('the enrichment child gets the AWS, proxy and Node variables, never the exporter\'s passwords or tokens', async () => {
-  // Answers nothing for a while, so the child is alive while its environment is read.
+/** Runs `inspect` on the pid of a real enrichment child that waits on an AWS endpoint that never answers. */
+async function withWaitingChild(options: Omit<EnrichmentProcessOptions, 'endpoint' | 'workerPath' | 'timeoutMs'>, inspect: (pid: number) => void): Promise<void> {
   const slow = http.createServer(() => {});
   await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+  const child = new EnrichmentProcess({ ...options, endpoint: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, workerPath: enrichmentWorker(), timeoutMs: 20_000 });
+  const outcome = child.run({ Cluster: 'sim-cluster', TaskARN: 'arn:aws:ecs:us-west-2:111122223333:task/sim-cluster/0f1e2d3c' });
+  try {
+    let pid: number | undefined;
+    await until('the enrichment child', () => (pid = childPids('aws-enrichment-worker')[0]) !== undefined, 10_000);
+    inspect(pid!);
+  } finally {
+    child.stop();
+    await outcome;
+    slow.closeAllConnections();
+    await new Promise((r) => slow.close(r));
+  }
+}
+
+test('the enrichment child gets the AWS, proxy and Node variables, never the exporter\'s passwords or tokens', async () => {
   const env = {
     PATH: process.env.PATH,
     AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '/v2/credentials/0f1e2d3c',
@@ -47,11 +63,7 @@ test('the enrichment child gets the AWS, proxy and Node variables, never the exp
     httpAuth_password: 'http-auth-password',
     SOME_OTHER_SETTING: 'not needed',
   };
-  const child = new EnrichmentProcess({ endpoint: `http://127.0.0.1:${(slow.address() as AddressInfo).port}`, workerPath: enrichmentWorker(), env, timeoutMs: 20_000 });
-  const outcome = child.run({ Cluster: 'sim-cluster', TaskARN: 'arn:aws:ecs:us-west-2:111122223333:task/sim-cluster/0f1e2d3c' });
-  try {
-    let pid: number | undefined;
-    await until('the enrichment child', () => (pid = childPids('aws-enrichment-worker')[0]) !== undefined, 10_000);
+  await withWaitingChild({ env }, (pid) => {
     const seen = Object.fromEntries(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
     expect(seen).toEqual({
       PATH: env.PATH,
@@ -67,10 +79,14 @@ test('the enrichment child gets the AWS, proxy and Node variables, never the exp
       NODE_CHANNEL_FD: expect.any(String),
       NODE_CHANNEL_SERIALIZATION_MODE: 'json',
     });
-  } finally {
-    child.stop();
-    await outcome;
-    slow.closeAllConnections();
-    await new Promise((r) => slow.close(r));
-  }
+  });
+});
+
+test('the enrichment child runs with the exporter\'s memory flags and none of its others', async () => {
+  const exporterFlags = ['--inspect=0', '--max-semi-space-size=2', '--no-opt', '--require', '/tmp/probe.js', '--no-maglev', '--cpu-prof', '--max-old-space-size', '96', '--max-old-space-size=128'];
+  await withWaitingChild({ env: { PATH: process.env.PATH }, execArgv: exporterFlags }, (pid) => {
+    const [node, ...args] = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    expect(node).toBe(process.execPath);
+    expect(args).toEqual(['--max-semi-space-size=2', '--no-opt', '--no-maglev', '--max-old-space-size=128', enrichmentWorker()]);
+  });
 });

@@ -33,6 +33,8 @@ export interface EnrichmentProcessOptions {
   readonly timeoutMs?: number;
   /** The environment the child's is taken from. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /** The exporter's node flags, of which the child gets the V8 memory and tiering ones. @default process.execArgv */
+  readonly execArgv?: readonly string[];
 }
 
 /** What one attempt gave: the answer and the child's own log lines, or the reason there is none. */
@@ -46,6 +48,23 @@ const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const STRING_FIELDS = ['serviceName', 'subnetId', 'vpcId', 'taskDefinitionFamily', 'taskDefinitionRevision'] as const;
 /** Variables the child may see: AWS SDK settings and credentials, proxies, Node's TLS and module settings. */
 const CHILD_ENV = /^(AWS_[A-Z0-9_]+|ECS_CONTAINER_METADATA_URI(_V4)?|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|NODE_EXTRA_CA_CERTS|NODE_PATH|NODE_ENV|NODE_TLS_REJECT_UNAUTHORIZED|PATH|HOME|TZ|LANG)$/;
+
+/**
+ * The flags of the image's CMD that bound memory: the young generation's size, the old generation's
+ * limit, and V8 without its optimizing tiers. The child loads the AWS SDK clients (client-ec2 alone is
+ * ~77 MiB of RSS on Node 24), and with these flags peaks at ~124 MiB instead of ~141 on Node 24, in
+ * the same time (runtime/bench/FINDINGS.md). Valued flags only in their `--flag=value` form: the
+ * value of `--flag value` would otherwise be taken for the worker's path.
+ */
+const CHILD_FLAG = /^--(?:(?:max-semi-space-size|max-old-space-size)=\d+|no-opt|no-maglev)$/;
+
+/**
+ * The child's node flags: the exporter's memory flags, nothing else (`--inspect` would clash on its
+ * port, `--cpu-prof` or `-r` probes are the exporter's).
+ */
+export function childExecArgv(execArgv: readonly string[]): string[] {
+  return execArgv.filter((flag) => CHILD_FLAG.test(flag));
+}
 
 /** The child's environment: only the variables the AWS SDK can use, never the exporter's secrets. */
 export function childEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -94,8 +113,7 @@ export class EnrichmentProcess {
     try {
       child = fork(this.options.workerPath ?? DEFAULT_WORKER_PATH, [], {
         env,
-        // Not the exporter's flags: --inspect would clash on its port, --cpu-prof/-r probes are the parent's.
-        execArgv: [],
+        execArgv: childExecArgv(this.options.execArgv ?? process.execArgv),
         // stdout is the exporter's JSON log stream, so the child gets none; stderr gives a failure its reason.
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'json',
