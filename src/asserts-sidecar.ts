@@ -38,6 +38,17 @@ const DEFAULT_MEMORY_RESERVATION_MIB: Readonly<Record<SidecarMode, number>> = {
   [SidecarMode.ACTIVE]: 112,
 };
 
+/**
+ * The smallest hard memory limit synthesized without a warning. Passive: the default reservation.
+ * Active: the exporter (up to 95 MiB at 200 containers) and, for about half a second at start and
+ * at each retry, the child process that makes the AWS calls (peak RSS ~125 MiB on Node 24 with the
+ * image's flags; exporter and child together 173-185 MiB at 10 containers), so 224 MiB.
+ */
+const MIN_MEMORY_LIMIT_MIB: Readonly<Record<SidecarMode, number>> = {
+  [SidecarMode.PASSIVE]: 80,
+  [SidecarMode.ACTIVE]: 224,
+};
+
 /** Non-root uid of the bundled image (the `node` user of the official Node image). */
 const NON_ROOT_USER = '1000';
 
@@ -180,7 +191,9 @@ export interface AssertsSidecarProps {
   readonly memoryReservationMiB?: number;
 
   /**
-   * Hard memory limit of the sidecar in MiB; the container is killed above it.
+   * Hard memory limit of the sidecar in MiB; the container is killed above it. Below 80 MiB in
+   * Passive mode or 224 MiB in Active mode (where a short-lived child process makes the AWS calls)
+   * synthesis warns: that is less than the sidecar is measured to need on Node 24.
    *
    * @default - no hard limit
    */
@@ -294,6 +307,8 @@ export class AssertsSidecar extends Construct {
     // added when neither is given, so it can never exceed a user's hard limit.
     const defaultReservationMiB = props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB[this.mode] : undefined;
     const memoryReservationMiB = props.memoryReservationMiB ?? defaultReservationMiB;
+    const memoryWarning = memoryLimitWarning(this.mode, props.memoryLimitMiB);
+    if (memoryWarning) Annotations.of(this).addWarningV2(`${WARNING_ID_PREFIX}:memoryLimitBelowNeed`, memoryWarning);
     validateContainerName(containerName);
     const restartPolicy = sidecarRestartPolicy(props.enableRestartPolicy, props.restartAttemptPeriod);
     validateResourcesAndOptions(props);
@@ -423,6 +438,16 @@ function refuseWindows(operatingSystemFamily: string | undefined): void {
  * variables are checked by the environment contract; memory limit against reservation by
  * ecs.ContainerDefinition.
  */
+/** A hard limit the kernel would enforce below what the sidecar is measured to need, or undefined. */
+function memoryLimitWarning(mode: SidecarMode, limitMiB: number | undefined): string | undefined {
+  const needed = MIN_MEMORY_LIMIT_MIB[mode];
+  if (limitMiB === undefined || Token.isUnresolved(limitMiB) || limitMiB >= needed) return undefined;
+  const what = mode === SidecarMode.ACTIVE
+    ? 'in Active mode the exporter (up to 95 MiB) shares it, at start and at each retry, with the child process that makes the AWS calls (~125 MiB for about half a second): the kernel may kill that child, and the series then lack the service, VPC and tag labels, or kill the exporter'
+    : 'the exporter holds up to 64 MiB at 50 containers and up to 79 MiB at 200 on Node 24, and the kernel kills the sidecar when it goes over';
+  return `memoryLimitMiB is ${limitMiB}: ${what}. Set memoryLimitMiB to at least ${needed}, or set memoryReservationMiB (a soft limit) instead.`;
+}
+
 function validateResourcesAndOptions(props: AssertsSidecarProps): void {
   validateWholeNumber('cpu', props.cpu);
   validateWholeNumber('memoryReservationMiB', props.memoryReservationMiB);

@@ -138,6 +138,28 @@ describe('resources, intervals, logging and environment', () => {
     expect(sidecarOnFargate({ memoryReservationMiB: 128, memoryLimitMiB: 64 })).toThrow(/MemoryLimitMiB should not be less than MemoryReservationMiB/);
   });
 
+  test('a hard memory limit below what the mode is measured to need is synthesized with a warning', () => {
+    const warnings = (props: AssertsSidecarProps) => {
+      const stack = newStack();
+      new AssertsSidecar(fargateTask(stack), 'Metrics', props);
+      return Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+    };
+    const active = { url: 'https://example.com/write' };
+    expect(warnings({ memoryLimitMiB: 48 })).toEqual([
+      expect.stringMatching(/^memoryLimitMiB is 48: the exporter holds up to 64 MiB .* Set memoryLimitMiB to at least 80, or set memoryReservationMiB \(a soft limit\) instead\. \[ack: @asserts\/cdk-ecs-sidecar:memoryLimitBelowNeed\]$/),
+    ]);
+    expect(warnings({ memoryLimitMiB: 128, remoteWrite: active })).toEqual([
+      expect.stringMatching(/^memoryLimitMiB is 128: in Active mode .* the child process that makes the AWS calls .* Set memoryLimitMiB to at least 224/),
+    ]);
+    expect(warnings({ memoryLimitMiB: 80 })).toEqual([]);
+    expect(warnings({ memoryLimitMiB: 224, remoteWrite: active })).toEqual([]);
+    expect(warnings({ memoryReservationMiB: 32 })).toEqual([]);
+    const stack = newStack();
+    const limit = new CfnParameter(stack, 'Limit', { type: 'Number' });
+    new AssertsSidecar(fargateTask(stack), 'Metrics', { memoryLimitMiB: limit.valueAsNumber });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
   test('a collect interval below one second is rendered with a warning', () => {
     const stack = newStack();
     const sidecar = new AssertsSidecar(fargateTask(stack), 'Metrics', { collectInterval: Duration.millis(500) });
