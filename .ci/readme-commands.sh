@@ -3,7 +3,7 @@
 # Node.js on PATH. Covers the quick start (example app), the demo, "Use it before it is published"
 # for npm (tarball into a new TypeScript app with the latest TypeScript, run with tsx and with the
 # CDK CLI the README names), and the deploy command's app under that CLI. The wheel and the jar are
-# built and used by test:python and test:java.
+# built and used by test:python and test:java (which installs the jar with the README's mvn command).
 # Usage: bash .ci/readme-commands.sh   (needs network access to the npm registry)
 set -euo pipefail
 
@@ -26,6 +26,8 @@ readme_has 'npx projen compile'
 readme_has 'npx projen package:js         # dist/js/cdk-ecs-sidecar@0.0.0.jsii.tgz'
 readme_has 'npm install aws-cdk-lib constructs /path/to/clone/dist/js/cdk-ecs-sidecar@0.0.0.jsii.tgz'
 readme_has '"app": "npx tsx bin/app.ts"'
+# Run by bindings/java/run-tests.sh (test:java) on the jar it builds.
+readme_has 'mvn install:install-file -Dfile=/path/to/clone/dist/java/io/asserts/cdk-ecs-sidecar/0.0.0/cdk-ecs-sidecar-0.0.0.jar -DpomFile=/path/to/clone/dist/java/io/asserts/cdk-ecs-sidecar/0.0.0/cdk-ecs-sidecar-0.0.0.pom'
 readme_has "npx aws-cdk@2 deploy --app 'npx ts-node --project examples/tsconfig.json examples/app.ts' AssertsSidecarFargatePassive"
 
 echo "== fresh clone of $(git -C "$ROOT" rev-parse --short HEAD) in $WORK/clone"

@@ -21,8 +21,8 @@ jar="${pom%.pom}.jar"
 cdk_version="$(cd "$root" && node -p "require('aws-cdk-lib/package.json').version")"
 
 mvn_flags=(--batch-mode --no-transfer-progress)
-mvn "${mvn_flags[@]}" --quiet org.apache.maven.plugins:maven-install-plugin:3.1.3:install-file \
-  -Dfile="$jar" -DpomFile="$pom"
+# The README's command ("Use it before it is published"), as a user types it.
+mvn "${mvn_flags[@]}" --quiet install:install-file -Dfile="$jar" -DpomFile="$pom"
 echo "bindings/java: installed io.asserts:cdk-ecs-sidecar:$version; testing with aws-cdk-lib $cdk_version"
 
 cd "$here"
