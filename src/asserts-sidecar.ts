@@ -307,11 +307,11 @@ export class AssertsSidecar extends Construct {
     // added when neither is given, so it can never exceed a user's hard limit.
     const defaultReservationMiB = props.memoryLimitMiB === undefined ? DEFAULT_MEMORY_RESERVATION_MIB[this.mode] : undefined;
     const memoryReservationMiB = props.memoryReservationMiB ?? defaultReservationMiB;
-    const memoryWarning = memoryLimitWarning(this.mode, props.memoryLimitMiB);
-    if (memoryWarning) Annotations.of(this).addWarningV2(`${WARNING_ID_PREFIX}:memoryLimitBelowNeed`, memoryWarning);
     validateContainerName(containerName);
     const restartPolicy = sidecarRestartPolicy(props.enableRestartPolicy, props.restartAttemptPeriod);
     validateResourcesAndOptions(props);
+    const memoryWarning = memoryLimitWarning(this.mode, props.memoryLimitMiB);
+    if (memoryWarning) Annotations.of(this).addWarningV2(`${WARNING_ID_PREFIX}:memoryLimitBelowNeed`, memoryWarning);
     if (!Token.isUnresolved(containerName) && taskDefinition.findContainer(containerName)) {
       throw new Error(
         `The task definition already has a container named "${containerName}"; set containerName to a name not used in the task`,
@@ -433,11 +433,6 @@ function refuseWindows(operatingSystemFamily: string | undefined): void {
   }
 }
 
-/**
- * The checks of the props that do not depend on the task definition. Values that become environment
- * variables are checked by the environment contract; memory limit against reservation by
- * ecs.ContainerDefinition.
- */
 /** A hard limit the kernel would enforce below what the sidecar is measured to need, or undefined. */
 function memoryLimitWarning(mode: SidecarMode, limitMiB: number | undefined): string | undefined {
   const needed = MIN_MEMORY_LIMIT_MIB[mode];
@@ -448,6 +443,11 @@ function memoryLimitWarning(mode: SidecarMode, limitMiB: number | undefined): st
   return `memoryLimitMiB is ${limitMiB}: ${what}. Set memoryLimitMiB to at least ${needed}, or set memoryReservationMiB (a soft limit) instead.`;
 }
 
+/**
+ * The checks of the props that do not depend on the task definition. Values that become environment
+ * variables are checked by the environment contract; memory limit against reservation by
+ * ecs.ContainerDefinition.
+ */
 function validateResourcesAndOptions(props: AssertsSidecarProps): void {
   validateWholeNumber('cpu', props.cpu);
   validateWholeNumber('memoryReservationMiB', props.memoryReservationMiB);
