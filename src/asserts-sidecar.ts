@@ -45,7 +45,7 @@ const DEFAULT_MEMORY_RESERVATION_MIB: Readonly<Record<SidecarMode, number>> = {
  * image's flags; exporter and child together 173-185 MiB at 10 containers), so 224 MiB.
  */
 const MIN_MEMORY_LIMIT_MIB: Readonly<Record<SidecarMode, number>> = {
-  [SidecarMode.PASSIVE]: 80,
+  [SidecarMode.PASSIVE]: DEFAULT_MEMORY_RESERVATION_MIB[SidecarMode.PASSIVE],
   [SidecarMode.ACTIVE]: 224,
 };
 

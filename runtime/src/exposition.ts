@@ -13,7 +13,7 @@ export function renderFamilies(families: readonly MetricFamily[]): string {
   let text = '';
   for (const family of families) {
     if (family.samples.length === 0) continue;
-    text += `# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`;
+    text += familyHeader(family.name, family.help, family.type);
     for (const sample of family.samples) {
       let labels = labelText.get(sample.labels);
       if (labels === undefined) {
@@ -90,7 +90,7 @@ function encodedFamily(family: MetricFamily): EncodedFamily {
   const encoded: EncodedFamily = {
     help: family.help,
     type: family.type,
-    header: Buffer.from(`# HELP ${family.name} ${escapeHelp(family.help)}\n# TYPE ${family.name} ${family.type}\n`, 'utf8'),
+    header: Buffer.from(familyHeader(family.name, family.help, family.type), 'utf8'),
     name: Buffer.from(family.name, 'utf8'),
   };
   encodedFamilies.set(family.name, encoded);
@@ -156,7 +156,12 @@ export function renderLabels(labels: Labels): string {
   return text === '' ? '' : `${text}}`;
 }
 
-export function escapeHelp(help: string): string {
+/** The `# HELP` and `# TYPE` lines that open a family. */
+export function familyHeader(name: string, help: string, type: string): string {
+  return `# HELP ${name} ${escapeHelp(help)}\n# TYPE ${name} ${type}\n`;
+}
+
+function escapeHelp(help: string): string {
   return help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
 }
 

@@ -6,7 +6,7 @@
  * object, which prom-client keeps from one scrape to the next, is built once. The lines are the
  * ones `registry.metrics()` writes, without its blank line between families.
  */
-import { escapeHelp, escapeLabelValue, formatValue, renderLabels } from './exposition';
+import { escapeLabelValue, familyHeader, formatValue, renderLabels } from './exposition';
 import type { Labels } from './model';
 import type { Registry } from './prom-client';
 
@@ -38,7 +38,7 @@ export class RegistryExposition {
     const items = await Promise.all(metrics.map((metric) => (metric.getForPromString ? metric.getForPromString() : metric.get())));
     let text = '';
     for (const item of items) {
-      text += `# HELP ${item.name} ${escapeHelp(item.help)}\n# TYPE ${item.name} ${item.type}\n`;
+      text += familyHeader(item.name, item.help, item.type);
       for (const value of item.values) text += `${value.metricName ?? item.name}${this.labelsOf(value)} ${formatValue(value.value)}\n`;
     }
     return text;

@@ -483,12 +483,12 @@ function pathOf(target: string): string {
  * no header and `gzip;q=0`, gets plain text (identity is acceptable unless refused, and a scraper
  * is better served plain than with a 406).
  */
-export function prefersGzip(header: string | string[] | undefined): boolean {
+export function prefersGzip(header: string | undefined): boolean {
   if (header === undefined) return false;
   let gzip: number | undefined;
   let star: number | undefined;
   let identity: number | undefined;
-  for (const element of (Array.isArray(header) ? header.join(',') : header).split(',')) {
+  for (const element of header.split(',')) {
     const [codingRaw, ...params] = element.split(';');
     const coding = codingRaw.trim().toLowerCase();
     if (coding === '') continue;

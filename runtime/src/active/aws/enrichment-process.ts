@@ -62,7 +62,7 @@ const CHILD_FLAG = /^--(?:(?:max-semi-space-size|max-old-space-size)=\d+|no-opt|
  * The child's node flags: the exporter's memory flags, nothing else (`--inspect` would clash on its
  * port, `--cpu-prof` or `-r` probes are the exporter's).
  */
-export function childExecArgv(execArgv: readonly string[]): string[] {
+function childExecArgv(execArgv: readonly string[]): string[] {
   return execArgv.filter((flag) => CHILD_FLAG.test(flag));
 }
 
