@@ -9,7 +9,7 @@ import { systemClock, type Clock } from './core/clock';
 import { yieldToIo } from './core/yield-to-io';
 import type { Logger } from './logger';
 import type { MetadataClient } from './metadata/client';
-import { readTask, readTaskStats } from './metadata/reader';
+import { readTaskStats, TaskReader } from './metadata/reader';
 import type { TaskMetadata, TaskStats } from './metadata/types';
 import { LabelSets } from './metrics/label-sets';
 import type { TimestampReplaceReason } from './metrics/read-time';
@@ -57,6 +57,7 @@ export class Collector {
   private readonly loggedReasons = new Set<string>();
   /** The task's labels objects, the same ones every collection (the exposition encodes each once). */
   private readonly labelSets = new LabelSets();
+  private readonly taskReader = new TaskReader();
   private readonly now: () => number;
   private readonly scheduler: Scheduler;
 
@@ -172,7 +173,7 @@ export class Collector {
       invalid++;
       firstPath ??= path;
     };
-    const task = readTask(rawTask, onInvalid);
+    const task = this.taskReader.read(rawTask, onInvalid);
     const stats = readTaskStats(rawStats, onInvalid);
     this.countDropped('invalid_value', invalid, { example: firstPath });
     return { task, stats };

@@ -3,8 +3,10 @@ import { runInNewContext } from 'node:vm';
 import { loadShape } from './fixtures';
 import { Collector, type Scheduler } from '../src/collector';
 import { createLogger } from '../src/logger';
+import { MetadataClient } from '../src/metadata/client';
 import type { TaskMetadata, TaskStats } from '../src/metadata/types';
 import { SelfMetrics } from '../src/self-metrics';
+import { startSimulatedTask } from '../src/simulator';
 
 /** A scheduler the test fires by hand. */
 class ManualScheduler implements Scheduler {
@@ -213,4 +215,27 @@ test('the parsed documents are garbage once read: a collection does not hold the
   expect(parsedStats?.deref()).toBeUndefined();
   releaseListener!();
   expect(await done).toBe(true);
+});
+
+test('the simulated Fargate task, whose ClockDrift moves with every answer: its task is read once, its stats every collection', async () => {
+  let now = Date.now();
+  const task = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, now: () => now });
+  const client = new MetadataClient({ baseUrl: task.metadataUri });
+  const logger = createLogger({ level: 'error', write: () => {} });
+  const selfMetrics = new SelfMetrics({ defaultMetrics: false });
+  const collector = new Collector({ client, selfMetrics, logger, intervalMs: 15_000, scheduler: new ManualScheduler(), now: () => now });
+  try {
+    expect(await collector.collectNow()).toBe(true);
+    const first = collector.latest!;
+    now += 1_003;
+    expect(await collector.collectNow()).toBe(true);
+    const second = collector.latest!;
+    expect(task.requests['/task']).toBe(2);
+    expect(second.task).toBe(first.task);
+    const cpu = (c: typeof first) => c.families.find((f) => f.name === 'container_cpu_usage_seconds_total')!.samples[0].value;
+    expect(cpu(second)).toBeGreaterThan(cpu(first));
+  } finally {
+    await client.close();
+    await task.stop();
+  }
 });

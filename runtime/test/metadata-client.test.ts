@@ -87,6 +87,28 @@ describe('metadata client', () => {
     expect(observations.map((o) => o.outcome)).toEqual(['invalid_body', 'invalid_body', 'invalid_body']);
   });
 
+  test('a /task answer that repeats the last one apart from ClockDrift gives the last object again; any other change, and /task/stats, are parsed', async () => {
+    const task = (bound: string, revision = '7') => `{"Revision":"${revision}","ClockDrift":{"ClockErrorBound":${bound}},"Containers":[{"Name":"web"}]}`;
+    endpoint = await scriptedEndpoint([status(200, task('0.4')), status(200, task('0.5871')), status(200, task('0.5871', '8')), status(200, '{"a":1}'), status(200, '{"a":1}')]);
+    const first = await clientFor(endpoint.url).fetchTask();
+    expect(first).toEqual({ Revision: '7', ClockDrift: { ClockErrorBound: 0.4 }, Containers: [{ Name: 'web' }] });
+    expect(await client!.fetchTask()).toBe(first);
+    const changed = await client!.fetchTask();
+    expect(changed).not.toBe(first);
+    expect(changed).toMatchObject({ Revision: '8', ClockDrift: { ClockErrorBound: 0.5871 } });
+    // The stats reader checks its document in place, so each one is a new object.
+    const stats = await client!.fetchTaskStats();
+    expect(await client!.fetchTaskStats()).not.toBe(stats);
+    expect(observations.map((o) => [o.endpoint, o.outcome])).toEqual([['task', 'success'], ['task', 'success'], ['task', 'success'], ['task_stats', 'success'], ['task_stats', 'success']]);
+  });
+
+  test('a repeated /task answer whose ClockDrift is not JSON is an invalid_body attempt', async () => {
+    endpoint = await scriptedEndpoint([status(200, '{"ClockDrift":{"ClockErrorBound":0.4},"Family":"web"}'), status(200, '{"ClockDrift":{"ClockErrorBound":},"Family":"web"}')]);
+    await clientFor(endpoint.url).fetchTask();
+    const error = await failureOf(client!.fetchTask());
+    expect(error.outcome).toBe('invalid_body');
+  });
+
   test('an endpoint that never answers times out per attempt', async () => {
     endpoint = await scriptedEndpoint([() => undefined]);
     const started = Date.now();

@@ -1,6 +1,6 @@
 import { collect, loadShape } from './fixtures';
 import { METADATA_REPROS } from './metadata-repros';
-import { readContainer, readContainerStats, readTask, readTaskStats } from '../src/metadata/reader';
+import { readContainer, readContainerStats, readTask, readTaskStats, TaskReader } from '../src/metadata/reader';
 
 function readWithPaths<T>(read: (onInvalid: (path: string) => void) => T): { value: T; invalid: string[] } {
   const invalid: string[] = [];
@@ -22,6 +22,21 @@ describe('the metadata reader keeps the recorded shapes whole', () => {
     expect(task.Containers?.[1].Health).toEqual({ status: 'HEALTHY' });
     expect(task.Containers?.[3].ExitCode).toBe(137);
     expect(task.Containers?.[1].Networks?.[0]).toMatchObject({ NetworkMode: 'awsvpc', IPv4Addresses: ['10.0.4.21'] });
+  });
+});
+
+describe('the collector reads each /task document once', () => {
+  test('the same document again (a repeated answer) gives the same task and the same reports; another document is read', () => {
+    const reader = new TaskReader();
+    const raw = { ...(loadShape('fargate-awsvpc-cgroupv1').task as object), Family: ['checkout'] };
+    const first = readWithPaths((onInvalid) => reader.read(raw, onInvalid));
+    expect(first.invalid).toEqual(['Family']);
+    const again = readWithPaths((onInvalid) => reader.read(raw, onInvalid));
+    expect(again.value).toBe(first.value);
+    expect(again.invalid).toEqual(['Family']);
+    const other = readWithPaths((onInvalid) => reader.read({ ...raw, Family: 'checkout' }, onInvalid));
+    expect(other.value).not.toBe(first.value);
+    expect(other).toMatchObject({ value: { Family: 'checkout' }, invalid: [] });
   });
 });
 

@@ -104,6 +104,24 @@ describe('simulated task shapes', () => {
     }
   });
 
+  test('Fargate: ClockDrift moves with every answer, as the agent reports it, and the rest of /task does not', async () => {
+    let now = Date.UTC(2024, 0, 1, 0, 0, 0, 123);
+    const task = await startSimulatedTask({ shape: 'fargate-v1', containers: 2, now: () => now });
+    try {
+      const body = async () => (await fetch(`${task.metadataUri}/task`)).text();
+      const first = await body();
+      now += 7;
+      const second = await body();
+      expect(second).not.toBe(first);
+      const [a, b] = [first, second].map((text) => JSON.parse(text) as Record<string, unknown>);
+      expect(a.ClockDrift).toEqual({ ClockErrorBound: 0.423, ReferenceTimestamp: '2024-01-01T00:00:00Z', ClockSynchronizationStatus: 'SYNCHRONIZED' });
+      expect(b.ClockDrift).toMatchObject({ ClockErrorBound: 0.43 });
+      expect({ ...b, ClockDrift: undefined }).toEqual({ ...a, ClockDrift: undefined });
+    } finally {
+      await task.stop();
+    }
+  });
+
   test('bad simulator options are refused with the field named', async () => {
     await expect(startSimulatedTask({ containers: -1 })).rejects.toThrow(/containers must be a non-negative integer/);
   });

@@ -5,6 +5,7 @@
  * attempt for the self-metrics. What it returns is untyped JSON; `reader.ts` types it.
  */
 import { HttpGetClient, RequestTimeout } from './http-get';
+import { RepeatedTaskBody } from './repeated-task-body';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff';
 import { systemClock, type Clock } from '../core/clock';
 
@@ -60,6 +61,7 @@ export class MetadataClient {
   private readonly now: () => number;
   private readonly onAttempt: (observation: AttemptObservation) => void;
   private readonly http: HttpGetClient;
+  private readonly taskBodies = new RepeatedTaskBody();
 
   constructor(options: MetadataClientOptions) {
     this.http = new HttpGetClient(options.baseUrl);
@@ -73,7 +75,11 @@ export class MetadataClient {
     this.onAttempt = options.onAttempt ?? (() => undefined);
   }
 
-  /** `/task` as parsed JSON (an object): `reader.ts` types it. */
+  /**
+   * `/task` as parsed JSON (an object): `reader.ts` types it. An answer that repeats the last one
+   * apart from `ClockDrift` (repeated-task-body.ts) gives the same object as the last call, whose
+   * `ClockDrift` is then the earlier one's: callers neither modify it nor read that field.
+   */
   fetchTask(): Promise<unknown> {
     return this.getJson('task');
   }
@@ -124,6 +130,11 @@ export class MetadataClient {
       // 5xx and 429 are transient (the endpoint answers 500 right after task start); other 4xx are not.
       return new MetadataError(`HTTP ${statusCode}`, 'http_error', statusCode >= 500 || statusCode === 429);
     }
+    const repeated = endpoint === 'task' ? this.taskBodies.parsedIfRepeated(body) : undefined;
+    if (repeated !== undefined) {
+      observe('success', statusCode);
+      return repeated;
+    }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -135,6 +146,7 @@ export class MetadataClient {
       observe('invalid_body', statusCode);
       return new MetadataError('response is not a JSON object', 'invalid_body', true);
     }
+    if (endpoint === 'task') this.taskBodies.remember(body, json);
     observe('success', statusCode);
     return json;
   }

@@ -52,6 +52,33 @@ export function readTask(raw: unknown, onInvalid: InvalidFieldListener = ignore)
 }
 
 /**
+ * Reads `/task` documents for the collector, each document once: the client answers a repeated
+ * body with the object it parsed before (repeated-task-body.ts), and that object gives the same
+ * typed task and the same reports of fields left out, without being read again.
+ */
+export class TaskReader {
+  private lastRaw: unknown;
+  private lastTask: TaskMetadata | undefined;
+  private lastInvalid: readonly string[] = [];
+
+  read(raw: unknown, onInvalid: InvalidFieldListener = ignore): TaskMetadata {
+    if (this.lastTask !== undefined && raw === this.lastRaw) {
+      for (let i = 0; i < this.lastInvalid.length; i++) onInvalid(this.lastInvalid[i]);
+      return this.lastTask;
+    }
+    const invalid: string[] = [];
+    const task = readTask(raw, (path) => {
+      invalid.push(path);
+      onInvalid(path);
+    });
+    this.lastRaw = raw;
+    this.lastTask = task;
+    this.lastInvalid = invalid;
+    return task;
+  }
+}
+
+/**
  * One container: an entry of `/task` `Containers`, or the document `GET $ECS_CONTAINER_METADATA_URI_V4`
  * returns for the sidecar itself. Undefined (and reported) when it is not an object.
  */

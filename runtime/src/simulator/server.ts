@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { buildStats, buildTask, type ShapeOptions, type SimulatedShape } from './shapes';
+import { buildStats, buildTask, taskAt, type ShapeOptions, type SimulatedShape } from './shapes';
 import type { TaskMetadata } from '../metadata/types';
 
 export interface SimulatedTaskOptions {
@@ -69,7 +69,7 @@ export async function startSimulatedTask(options: SimulatedTaskOptions = {}): Pr
     if (active !== undefined) return json(res, active.status, JSON.stringify({ error: 'simulated failure' }));
 
     const nowMs = now();
-    const [status, body] = metadataResponse(path, task, () => buildStats(shapeOptions, nowMs, Math.max(0, (nowMs - startMs) / 1000)));
+    const [status, body] = metadataResponse(path, taskAt(task, nowMs), () => buildStats(shapeOptions, nowMs, Math.max(0, (nowMs - startMs) / 1000)));
     return json(res, status, JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));

@@ -53,7 +53,7 @@ function dockerId(shape: SimulatedShape, index: number): string {
 
 const STOPPED_INDEX = 999;
 
-/** `/task` for the shape. Independent of time except through `startedAtMs`. */
+/** `/task` for the shape. Independent of time except through `startedAtMs` (the server moves `ClockDrift`: `taskAt`). */
 export function buildTask(options: ShapeOptions, startedAtMs: number): Sent<TaskMetadata> {
   const fargate = options.shape === 'fargate-v1';
   const where = fargate ? FARGATE : EC2;
@@ -106,7 +106,7 @@ export function buildTask(options: ShapeOptions, startedAtMs: number): Sent<Task
     KnownStatus: 'RUNNING',
     AvailabilityZone: where.az,
     LaunchType: fargate ? 'FARGATE' : 'EC2',
-    ...(fargate ? fargateTaskFields(options.containers) : {}),
+    ...(fargate ? fargateTaskFields(options.containers, startedAtMs) : {}),
     ...(options.shape === 'ec2-bridge-v2' ? { ServiceName: 'sim-svc', VPCID: 'vpc-0123456789abcdef0' } : {}),
     Containers: containers,
   };
@@ -116,11 +116,33 @@ function health(since: string): Sent<ContainerHealth> {
   return { status: 'HEALTHY', statusSince: since };
 }
 
-/** Fargate tasks always have a task size (0.25 vCPU / 512 MiB per simulated container here) and ephemeral storage. */
-function fargateTaskFields(containers: number): Partial<TaskMetadata> {
+/**
+ * Fargate tasks always have a task size (0.25 vCPU / 512 MiB per simulated container here),
+ * ephemeral storage and the clock's drift (which the server sets per request: `taskAt`).
+ */
+function fargateTaskFields(containers: number, startedAtMs: number): Sent<Partial<TaskMetadata>> {
   return {
     Limits: { CPU: Math.max(0.25, containers * 0.25), Memory: Math.max(512, containers * 512) },
     EphemeralStorageMetrics: { Utilized: 261, Reserved: 20496 },
+    ClockDrift: clockDriftAt(startedAtMs),
+  };
+}
+
+/**
+ * `/task` as served at `nowMs`: the agent reports the clock's error bound as it is at each request
+ * (and the time of the last synchronisation), so the bytes of two answers differ there even when the
+ * task did not change.
+ */
+export function taskAt(task: Sent<TaskMetadata>, nowMs: number): Sent<TaskMetadata> {
+  return 'ClockDrift' in task ? { ...task, ClockDrift: clockDriftAt(nowMs) } : task;
+}
+
+function clockDriftAt(nowMs: number): Record<string, unknown> {
+  return {
+    // Between 0.3 and 0.8 ms, moving every millisecond; synchronised every 16 s.
+    ClockErrorBound: 0.3 + (nowMs % 500) / 1000,
+    ReferenceTimestamp: new Date(nowMs - (nowMs % 16_000)).toISOString().replace('.000Z', 'Z'),
+    ClockSynchronizationStatus: 'SYNCHRONIZED',
   };
 }
 
