@@ -6,7 +6,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildStats, buildTask, taskAt, type ShapeOptions, type SimulatedShape } from './shapes';
-import type { TaskMetadata } from '../metadata/types';
 
 export interface SimulatedTaskOptions {
   /** @default 'fargate-v1' */
@@ -69,7 +68,7 @@ export async function startSimulatedTask(options: SimulatedTaskOptions = {}): Pr
     if (active !== undefined) return json(res, active.status, JSON.stringify({ error: 'simulated failure' }));
 
     const nowMs = now();
-    const [status, body] = metadataResponse(path, taskAt(task, nowMs), () => buildStats(shapeOptions, nowMs, Math.max(0, (nowMs - startMs) / 1000)));
+    const [status, body] = metadataResponse(path, task, nowMs, () => buildStats(shapeOptions, nowMs, Math.max(0, (nowMs - startMs) / 1000)));
     return json(res, status, JSON.stringify(body));
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -109,11 +108,11 @@ function shapeOptionsOf(options: SimulatedTaskOptions): ShapeOptions {
   return shapeOptions;
 }
 
-/** The metadata endpoint's routes: the task, its stats, and (at the root) the calling container. */
-function metadataResponse(path: string, task: TaskMetadata, stats: () => unknown): [number, unknown] {
+/** The metadata endpoint's routes: the task (as at `nowMs`), its stats, and (at the root) the calling container. */
+function metadataResponse(path: string, task: ReturnType<typeof buildTask>, nowMs: number, stats: () => unknown): [number, unknown] {
   switch (path) {
     case '/task':
-      return [200, task];
+      return [200, taskAt(task, nowMs)];
     case '/task/stats':
       return [200, stats()];
     case '/':
