@@ -9,6 +9,7 @@
  * time, V8 heap total/used/external, Node version, active handles/requests/resources by type.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { monotonicMs } from './core/clock';
 import { Counter, Gauge, type Registry } from './prom-client';
 
 /** Values of /proc/self/status, read once for the three memory gauges of one scrape. */
@@ -83,7 +84,7 @@ class ScrapeReading<T> {
   constructor(private readonly read: () => T) {}
 
   current(): T {
-    const now = performance.now();
+    const now = monotonicMs();
     if (this.value === undefined || now - this.readAtMs > READ_REUSE_MS) {
       this.value = this.read();
       this.readAtMs = now;

@@ -24,6 +24,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { BasicAuthCredentials } from './config';
+import { monotonicMs } from './core/clock';
 import { HEALTH_PATH } from './environment-contract.generated';
 import { isRefused, parseRequestHead, type RequestHead } from './http/request-head';
 import type { Logger } from './logger';
@@ -112,7 +113,7 @@ class Connection {
   /** Bytes received and not yet consumed as a request head. */
   pending: Buffer = EMPTY;
   /**
-   * When the connection is closed unless it is answering a request by then (performance.now() ms);
+   * When the connection is closed unless it is answering a request by then (`monotonicMs()` ms);
    * an answer still being sent postpones it, within `sendTimeoutMs`.
    */
   deadlineMs = Infinity;
@@ -128,7 +129,7 @@ class Connection {
   waitingForDrain = false;
   /** The request being answered is a HEAD: every answer to it, whatever its status, has no body. */
   answeringHead = false;
-  /** When the last answer was handed to the socket (performance.now() ms): it has `sendTimeoutMs` to leave. */
+  /** When the last answer was handed to the socket (`monotonicMs()` ms): it has `sendTimeoutMs` to leave. */
   answeredAtMs = 0;
 
   constructor(readonly socket: Socket) {}
@@ -243,21 +244,21 @@ class MetricsServer {
   }
 
   private setDeadline(connection: Connection, inMs: number): void {
-    connection.deadlineMs = performance.now() + inMs;
+    connection.deadlineMs = monotonicMs() + inMs;
     if (connection.deadlineMs < this.timerAtMs) this.armTimer(connection.deadlineMs);
   }
 
   private armTimer(atMs: number): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timerAtMs = atMs;
-    this.timer = setTimeout(() => this.expireConnections(), Math.max(0, atMs - performance.now()));
+    this.timer = setTimeout(() => this.expireConnections(), Math.max(0, atMs - monotonicMs()));
     this.timer.unref();
   }
 
   private expireConnections(): void {
     this.timer = undefined;
     this.timerAtMs = Infinity;
-    const now = performance.now();
+    const now = monotonicMs();
     let next = Infinity;
     for (const connection of this.connections) {
       if (connection.busy) continue;
@@ -450,7 +451,7 @@ class MetricsServer {
     for (const [name, value] of answer.headers ?? []) head += `${name}: ${value}\r\n`;
     head += `Content-Length: ${length}\r\n`;
     head += connection.closing ? 'Connection: close\r\n\r\n' : this.keepAliveHeaders;
-    connection.answeredAtMs = performance.now();
+    connection.answeredAtMs = monotonicMs();
     socket.cork();
     socket.write(head, 'latin1');
     // A HEAD gets the headers of the GET, its Content-Length included, and no body (RFC 9110 9.3.2).

@@ -1,9 +1,12 @@
 /**
  * The entry points as real Node processes (bundled with esbuild, so no prior compile is needed):
- * one-line config errors with exit code 1, serving, SIGTERM shutdown with exit code 0, and the
- * container health-check program.
+ * one-line config errors with exit code 1, serving, SIGTERM shutdown with exit code 0, the
+ * container health-check program, and which of Node's built-in modules the exporter loads.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bundledEntry, freePort } from './helpers';
 import { startSimulatedTask, type SimulatedTask } from '../src/simulator';
 
@@ -36,11 +39,17 @@ describe('running process', () => {
   let child: ChildProcess;
   let port: number;
   let stdout = '';
+  // A preloaded probe writes the built-in modules the process loaded to a file when it exits.
+  const probeDir = mkdtempSync(join(tmpdir(), 'exporter-modules-'));
+  const probe = join(probeDir, 'probe.js');
+  const builtinsFile = join(probeDir, 'builtins.txt');
+  writeFileSync(probe, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(builtinsFile)},
+    process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join('\\n')));\n`);
 
   beforeAll(async () => {
     task = await startSimulatedTask({ shape: 'ec2-bridge-v2', containers: 2 });
     port = await freePort();
-    child = spawn(process.execPath, [MAIN], {
+    child = spawn(process.execPath, ['-r', probe, MAIN], {
       env: { PATH: process.env.PATH ?? '', ECS_CONTAINER_METADATA_URI_V4: task.metadataUri, httpListenPort: String(port), collectInterval: '500ms', httpAuth_username: 'u', httpAuth_password: 'never-logged' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -52,6 +61,7 @@ describe('running process', () => {
   afterAll(async () => {
     if (child.exitCode === null) child.kill('SIGKILL');
     await task.stop();
+    rmSync(probeDir, { recursive: true, force: true });
   });
 
   test('the health-check program exits 0 while the exporter serves', () => {
@@ -75,6 +85,15 @@ describe('running process', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stdout).toContain('"msg":"exporter stopped"');
+  });
+
+  test('after collecting and serving, the exporter had not loaded the built-in modules it does without', () => {
+    // The image's V8 flags make Node compile each built-in module from source at every start: a few
+    // ms each. Time comes from process.hrtime (the global `performance` loads perf_hooks), HTTP is
+    // spoken on node:net both ways, and the server listens without an address that needs node:dns.
+    const builtins = readFileSync(builtinsFile, 'utf8').split('\n');
+    expect(builtins).toContain('net');
+    for (const unused of ['perf_hooks', 'http', 'https', 'dns', 'worker_threads']) expect(builtins).not.toContain(unused);
   });
 
   test('the health-check program exits 1 when nothing answers', () => {

@@ -32,3 +32,12 @@ export const systemClock: Clock = {
     signal?.addEventListener('abort', onAbort, { once: true });
   }),
 };
+
+/**
+ * Milliseconds on a monotonic clock (for durations and deadlines). Not `performance.now()`: the first
+ * use of the global `performance` loads perf_hooks and about ten internal modules, which Node
+ * compiles from source under the image's V8 flags, ~4 ms of CPU at every start (runtime/bench/FINDINGS.md).
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint()) / 1e6;
+}

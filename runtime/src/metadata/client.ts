@@ -7,7 +7,7 @@
 import { HttpGetClient, RequestTimeout } from './http-get';
 import { RepeatedTaskBody } from './repeated-task-body';
 import { backoffDelayMs, type BackoffPolicy } from '../core/backoff';
-import { systemClock, type Clock } from '../core/clock';
+import { monotonicMs, systemClock, type Clock } from '../core/clock';
 
 export type MetadataEndpoint = 'task' | 'task_stats';
 export type AttemptOutcome = 'success' | 'http_error' | 'network_error' | 'timeout' | 'invalid_body';
@@ -71,7 +71,7 @@ export class MetadataClient {
     this.backoff = options.backoff ?? METADATA_BACKOFF;
     this.random = options.random ?? Math.random;
     this.clock = options.clock ?? systemClock;
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? monotonicMs;
     this.onAttempt = options.onAttempt ?? (() => undefined);
   }
 
