@@ -103,12 +103,14 @@ export class LabelSetCache {
   private previous = new Map<string, WireLabels>();
   private current = new Map<string, WireLabels>();
   /**
-   * This round's answers by sample labels object, then by metric name. The transform shares one
-   * labels object among all the series of a container, so most samples are answered here without
-   * building a text key (JSON of the labels per sample was most of `labelsOf`'s cost and garbage).
-   * Only for this round: label objects are built afresh each collection.
+   * Answers by sample labels object, then by metric name, for as long as the target labels keep their
+   * content. The transform hands out the same labels object for a container's series from one
+   * collection to the next (metrics/label-sets.ts), so from the second collection on nearly every
+   * sample is answered here without building a text key (JSON of the labels per sample was most of
+   * `labelsOf`'s cost and garbage). Weak: a labels object no source uses any more takes its answers
+   * with it.
    */
-  private byObject = new Map<Labels, Map<string, WireLabels>>();
+  private byObject = new WeakMap<Labels, Map<string, WireLabels>>();
   private target = '';
   /** The target labels object last seen: a collection passes the same one for all its samples. */
   private targetObject: Labels | undefined;
@@ -137,7 +139,6 @@ export class LabelSetCache {
       this.previous = this.current;
     }
     this.current = new Map();
-    this.byObject = new Map();
   }
 
   private useTarget(target: Labels): void {
@@ -146,10 +147,9 @@ export class LabelSetCache {
     if (targetKey !== this.target) {
       this.previous = new Map();
       this.current = new Map();
+      this.byObject = new WeakMap();
       this.target = targetKey;
     }
-    // Answers by object were made under the previous target object.
-    this.byObject = new Map();
     this.targetObject = target;
   }
 

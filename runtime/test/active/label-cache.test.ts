@@ -76,6 +76,24 @@ describe('LabelSetCache', () => {
     expect(cache.labelsOf(target, 'memory', { container: 'app' })).toBe(memory);
   });
 
+  test('a labels object that comes back in later collections is answered by object, without a text key', () => {
+    const cache = new LabelSetCache();
+    const app = { container: 'app' };
+    const cpu = cache.labelsOf(target, 'cpu', app);
+    cache.endRound(false);
+    const stringify = jest.spyOn(JSON, 'stringify');
+    try {
+      // Each collection passes a new target object of the same content and the container's same labels object.
+      expect(cache.labelsOf({ ...target }, 'cpu', app)).toBe(cpu);
+      cache.endRound(false);
+      cache.endRound(false);
+      expect(cache.labelsOf({ ...target }, 'cpu', app)).toBe(cpu);
+      expect(stringify.mock.calls.filter(([value]) => value === app)).toHaveLength(0);
+    } finally {
+      stringify.mockRestore();
+    }
+  });
+
   test('a labels object answered under one target is answered again under a new target', () => {
     const cache = new LabelSetCache();
     const shared = { container: 'app' };
