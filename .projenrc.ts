@@ -80,7 +80,7 @@ const runtime = new typescript.TypeScriptProject({
       lib: ['es2022'],
       target: 'ES2022',
       // Source maps in their own files, not inline: V8 keeps every script's whole text for the life of
-      // the process, and the inline maps (with the sources) were 60% of the runtime's compiled text,
+      // the process, and the inline maps (with the sources) were two thirds of the runtime's compiled text,
       // read and scanned at every start (runtime/bench/FINDINGS.md). `node --enable-source-maps`
       // still finds them.
       inlineSourceMap: false,
