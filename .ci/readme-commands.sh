@@ -58,7 +58,9 @@ grep -q 'Press Ctrl+C to stop.' "$WORK/demo.log" || { cat "$WORK/demo.log"; echo
 grep -q "The exporter reads it every 5 s" "$WORK/demo.log"
 grep -q "curl http://127.0.0.1:$PORT/container-stats/actuator/prometheus" "$WORK/demo.log"
 grep -q '^  container_cpu_usage_seconds_total{container="app-0"' "$WORK/demo.log"
-curl -fsS "http://127.0.0.1:$PORT/container-stats/actuator/prometheus" | grep -q '^container_memory_working_set_bytes{'
+# Into a file first: under pipefail, grep -q closing the pipe at its first match fails curl (23).
+curl -fsS "http://127.0.0.1:$PORT/container-stats/actuator/prometheus" >"$WORK/demo-scrape.txt"
+grep -q '^container_memory_working_set_bytes{' "$WORK/demo-scrape.txt"
 kill -- -"$DEMO_PID"
 wait "$DEMO_PID" 2>/dev/null || true
 DEMO_PID=""
