@@ -96,8 +96,8 @@ export interface WireLabels {
 /**
  * Wire label sets of a source's series, kept from one round to the next. The same series come back
  * every collection, and building a label set (merge, validate, sort, key) was most of Active mode's
- * CPU per collection (runtime/bench). Valid while the target labels stay the same; only the series
- * of the last round are kept.
+ * CPU per collection (runtime/bench). Valid while the target labels keep their content: answers by
+ * labels object last as long as those objects, answers by text only for the series of the last round.
  */
 export class LabelSetCache {
   private previous = new Map<string, WireLabels>();
