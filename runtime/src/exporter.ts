@@ -8,6 +8,7 @@ import type { ExporterConfig } from './config';
 import { createLogger, type Logger } from './logger';
 import { MetadataClient, type MetadataClientOptions } from './metadata/client';
 import type { MetricFamily } from './model';
+import { maglevForLargeCollections } from './optimizing-compiler';
 import { SelfMetrics } from './self-metrics';
 import { ServedExposition } from './served-exposition';
 import { startMetricsServer } from './server';
@@ -52,6 +53,7 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     onAttempt: (observation) => selfMetrics.recordAttempt(observation),
   });
   const collector = new Collector({ client, selfMetrics, logger: logger.child({ component: 'collector' }), intervalMs: config.collectIntervalMs, maxSeriesPerCollection: config.maxSeriesPerCollection, now: deps.now, scheduler: deps.scheduler });
+  collector.onCollection(maglevForLargeCollections(logger));
   const served = new ServedExposition(collector, selfMetrics);
   const stopHooks: (() => Promise<void>)[] = [];
 

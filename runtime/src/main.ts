@@ -27,9 +27,10 @@ async function main(): Promise<void> {
   // its queue flush as a stop hook (run first by exporter.stop()).
   if (config.remoteWrite !== undefined) {
     // The image starts node without V8's optimizing tiers (runtime/Dockerfile CMD): ~10 MiB less
-    // RSS. Active mode keeps it so: with each series' labels encoded once, interpreted Active mode
-    // costs ~12.5 ms of CPU per collection at 10 containers against ~10 ms with Maglev, for 4-5 MiB
-    // less steady RSS and ~8 MiB less with a full outage queue (runtime/bench/FINDINGS.md).
+    // RSS. Active mode keeps it so for a small task: with each series' labels encoded once,
+    // interpreted Active mode costs ~12.5 ms of CPU per collection at 10 containers against ~10 ms
+    // with Maglev, for 4-5 MiB less steady RSS and ~8 MiB less with a full outage queue
+    // (runtime/bench/FINDINGS.md). A large task turns Maglev on in either mode (src/optimizing-compiler.ts).
     // V8 grows the old generation by up to 4x its live size when a process allocates fast, and Active
     // mode does (every sample is labelled, queued and encoded): 50 containers collected every 50 ms
     // held ~110 MiB of RSS for ~25 MiB of live heap, ~120 MiB with a full outage queue. A fixed 1.5x

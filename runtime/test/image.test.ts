@@ -24,7 +24,7 @@ describe('runtime image (static checks)', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(instructions.filter((l) => /^USER /.test(l))).toEqual(['USER 1000:1000']);
     expect(instructions.filter((l) => /^WORKDIR /.test(l)).pop()).toBe('WORKDIR /app');
-    expect(instructions.filter((l) => /^CMD /.test(l))).toEqual(['CMD ["node", "--max-semi-space-size=2", "--no-opt", "--no-maglev", "/app/lib/main.js"]']);
+    expect(instructions.filter((l) => /^CMD /.test(l))).toEqual(['CMD ["node", "--max-semi-space-size=2", "--no-opt", "--no-maglev", "--no-concurrent-recompilation", "/app/lib/main.js"]']);
     expect(dockerfile).toMatch(/HEALTHCHECK .*CMD \["node", "\/app\/lib\/healthcheck.js"\]/);
     expect(dockerfile).toMatch(/COPY --from=build --chown=1000:1000 \/build\/lib \.\/lib/);
   });
