@@ -53,8 +53,9 @@ export async function startExporter(config: ExporterConfig, deps: ExporterDeps =
     onAttempt: (observation) => selfMetrics.recordAttempt(observation),
   });
   const collector = new Collector({ client, selfMetrics, logger: logger.child({ component: 'collector' }), intervalMs: config.collectIntervalMs, maxSeriesPerCollection: config.maxSeriesPerCollection, now: deps.now, scheduler: deps.scheduler });
-  collector.onCollection(maglevForLargeCollections(logger));
   const served = new ServedExposition(collector, selfMetrics);
+  // After the exposition's listener: turning the compiler on never delays a collection's render.
+  collector.onCollection(maglevForLargeCollections(logger));
   const stopHooks: (() => Promise<void>)[] = [];
 
   const server = await startMetricsServer({
